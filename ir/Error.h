@@ -1,0 +1,39 @@
+//===- ir/Error.h - User-facing errors of s2t ------------------*- C++ -*-===//
+//
+// Everything a user's archive, spec or model can cause is reported as an
+// s2t::Error: one line of text (without the "error: " prefix) and a kind that
+// tells the driver which exit code to use. Our own invariants use
+// TORCH_INTERNAL_ASSERT instead.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace s2t {
+
+enum class ErrorKind {
+  Usage,      ///< bad command line or sample spec: exit code 2
+  Conversion, ///< the model cannot be loaded or specialized: exit code 1
+};
+
+class Error : public std::runtime_error {
+public:
+  Error(ErrorKind kind, const std::string &message)
+      : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+  int exitCode() const { return kind_ == ErrorKind::Usage ? 2 : 1; }
+
+private:
+  ErrorKind kind_;
+};
+
+[[noreturn]] inline void usageError(const std::string &message) {
+  throw Error(ErrorKind::Usage, message);
+}
+[[noreturn]] inline void conversionError(const std::string &message) {
+  throw Error(ErrorKind::Conversion, message);
+}
+
+} // namespace s2t
