@@ -1,0 +1,144 @@
+//===- ir/AbstractValue.h - Values of the specializing interpreter -*- C++ -*-===//
+//
+// What the specializer knows about one value of the scripted graph:
+//   Constant       an IValue known without the sample (constants, attributes)
+//                  or read from the sample's metadata;
+//   Graph          a value of the flat output graph, with its sample value;
+//   Aggregate      a list, tuple or dict whose elements are abstract values,
+//                  shared by every alias so that mutation is seen by all;
+//   Object         a module or class instance (attributes resolve directly);
+//   Uninitialized  prim::Uninitialized: flows on paths that never read it.
+// Each value carries the category of what it depends on (DESIGN.md).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "passes/SpecializeControlFlow.h"
+
+#include <ATen/core/ivalue.h>
+#include <ATen/core/jit_type.h>
+
+#include <memory>
+#include <vector>
+
+namespace torch {
+namespace jit {
+struct Value;
+} // namespace jit
+} // namespace torch
+
+namespace s2t {
+
+struct Aggregate;
+
+struct AV {
+  enum Kind : uint8_t { Constant, Graph, Aggregate, Object, Uninitialized };
+
+  Kind kind = Uninitialized;
+  DecisionCategory dep = DecisionCategory::Constant;
+  /// Constant: the value. Graph: the sample value. Object: the object.
+  c10::IValue value;
+  torch::jit::Value *graphValue = nullptr;
+  std::shared_ptr<s2t::Aggregate> agg;
+
+  static AV constant(c10::IValue value, DecisionCategory dep) {
+    AV av;
+    av.kind = Constant;
+    av.value = std::move(value);
+    av.dep = dep;
+    return av;
+  }
+  static AV graph(torch::jit::Value *graphValue, c10::IValue sample,
+                  DecisionCategory dep) {
+    AV av;
+    av.kind = Graph;
+    av.graphValue = graphValue;
+    av.value = std::move(sample);
+    av.dep = dep;
+    return av;
+  }
+  static AV aggregate(std::shared_ptr<s2t::Aggregate> agg,
+                      DecisionCategory dep) {
+    AV av;
+    av.kind = Aggregate;
+    av.agg = std::move(agg);
+    av.dep = dep;
+    return av;
+  }
+  static AV object(c10::IValue object, DecisionCategory dep) {
+    AV av;
+    av.kind = Object;
+    av.value = std::move(object);
+    av.dep = dep;
+    return av;
+  }
+
+  bool isNone() const { return kind == Constant && value.isNone(); }
+  /// True if nothing in this value lives in the flat graph.
+  inline bool isConstantTree() const;
+  /// The type this value has, as far as the specializer knows.
+  inline c10::TypePtr staticType() const;
+};
+
+struct Aggregate {
+  enum Kind : uint8_t { List, Tuple, Dict };
+
+  Aggregate(Kind kind, c10::TypePtr type) : kind(kind), type(std::move(type)) {}
+
+  Kind kind;
+  c10::TypePtr type; ///< ListType, TupleType or DictType
+  std::vector<AV> elements;      ///< list/tuple elements, dict values
+  std::vector<c10::IValue> keys; ///< dict keys, in insertion order
+  /// The category of the decisions that shaped this structure (its length).
+  DecisionCategory dep = DecisionCategory::Constant;
+  /// Bumped by every mutation; a materialized value is reused while current.
+  uint64_t version = 0;
+  torch::jit::Value *materialized = nullptr;
+  uint64_t materializedVersion = 0;
+
+  void mutated(DecisionCategory pathDep) {
+    ++version;
+    if (pathDep > dep)
+      dep = pathDep;
+  }
+  /// Index of `key` in a dict, or -1.
+  int64_t find(const c10::IValue &key) const {
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == key)
+        return static_cast<int64_t>(i);
+    return -1;
+  }
+};
+
+bool AV::isConstantTree() const {
+  switch (kind) {
+  case Constant:
+    return true;
+  case Graph:
+  case Object:
+  case Uninitialized:
+    return false;
+  case Aggregate:
+    for (const AV &element : agg->elements)
+      if (!element.isConstantTree())
+        return false;
+    return true;
+  }
+  return false;
+}
+
+c10::TypePtr AV::staticType() const {
+  switch (kind) {
+  case Constant:
+  case Graph:
+  case Object:
+    return value.type();
+  case Aggregate:
+    return agg->type;
+  case Uninitialized:
+    break;
+  }
+  return c10::NoneType::get();
+}
+
+} // namespace s2t

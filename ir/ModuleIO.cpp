@@ -1,0 +1,194 @@
+//===- ir/ModuleIO.cpp - Reading models, writing results ------------------===//
+
+#include "ir/ModuleIO.h"
+
+#include "ir/Error.h"
+
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/ir/irparser.h>
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/serialization/import.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace s2t {
+
+using namespace torch::jit;
+
+namespace {
+
+std::string firstLine(const std::string &text) {
+  std::string line = text.substr(0, text.find('\n'));
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\r'))
+    line.pop_back();
+  return line;
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream)
+    conversionError("cannot open '" + path + "'");
+  std::ostringstream contents;
+  contents << stream.rdbuf();
+  if (stream.bad())
+    conversionError("cannot read '" + path + "'");
+  return contents.str();
+}
+
+/// `x.1` -> `x`: the argument name a user writes for a textual graph input.
+std::string argumentName(const Value *value, size_t index) {
+  if (!value->hasDebugName())
+    return "arg" + std::to_string(index);
+  std::string name = value->debugName();
+  size_t dot = name.rfind('.');
+  if (dot != std::string::npos && dot + 1 < name.size() &&
+      name.find_first_not_of("0123456789", dot + 1) == std::string::npos)
+    name.resize(dot);
+  return name;
+}
+
+Program loadTextualGraph(const std::string &path, const std::string &text) {
+  Program program;
+  program.path = path;
+  program.method = "forward";
+  program.graph = std::make_shared<Graph>();
+  try {
+    parseIR(text, program.graph.get());
+  } catch (const std::exception &e) {
+    conversionError("'" + path + "' is not a valid textual graph: " +
+                    firstLine(e.what()));
+  }
+  std::vector<c10::Argument> arguments;
+  for (size_t i = 0; i < program.graph->inputs().size(); ++i) {
+    const Value *input = program.graph->inputs()[i];
+    if (input->type()->kind() == c10::TypeKind::ClassType)
+      conversionError("'" + path + "': a textual graph cannot take an object ('" +
+                      input->debugName() + "'); convert the archive instead");
+    arguments.emplace_back(argumentName(input, i), input->type());
+  }
+  std::vector<c10::Argument> returns;
+  for (const Value *output : program.graph->outputs())
+    returns.emplace_back("", output->type());
+  program.schema = c10::FunctionSchema("forward", "", std::move(arguments),
+                                       std::move(returns));
+  return program;
+}
+
+Program loadArchive(const std::string &path, const std::string &method) {
+  Program program;
+  program.path = path;
+  program.method = method;
+  try {
+    program.module = std::make_shared<Module>(torch::jit::load(path));
+  } catch (const std::exception &e) {
+    conversionError("cannot load '" + path + "' as a TorchScript archive: " +
+                    firstLine(e.what()));
+  }
+  auto found = program.module->find_method(method);
+  if (!found) {
+    std::string available;
+    for (const auto &candidate : program.module->get_methods())
+      available += (available.empty() ? "" : ", ") + candidate.name();
+    conversionError("'" + path + "' has no method '" + method +
+                    "' (it has: " + (available.empty() ? "none" : available) +
+                    ")");
+  }
+  program.graph = toGraphFunction(found->function()).graph();
+  program.schema = found->function().getSchema();
+  return program;
+}
+
+/// Replaces the contents of `target` by a copy of `source`.
+void replaceGraph(Graph &target, const Graph &source) {
+  while (!target.outputs().empty())
+    target.eraseOutput(target.outputs().size() - 1);
+  for (auto it = target.nodes().rbegin(); it != target.nodes().rend();)
+    it.destroyCurrent(), ++it; // destroyCurrent keeps the iterator valid
+  while (!target.inputs().empty())
+    target.eraseInput(target.inputs().size() - 1);
+  target.block()->cloneFrom(const_cast<Graph &>(source).block(),
+                            [](Value *) -> Value * {
+                              TORCH_INTERNAL_ASSERT(false,
+                                                    "flat graph is closed");
+                            });
+}
+
+} // namespace
+
+Program loadProgram(const std::string &path, const std::string &method) {
+  std::string contents = readFile(path);
+  if (contents.empty())
+    conversionError("'" + path + "' is empty");
+  if (contents.compare(0, 4, "PK\x03\x04") == 0)
+    return loadArchive(path, method);
+  size_t start = contents.find_first_not_of(" \t\r\n");
+  // Skip '#' comment lines (lit RUN/CHECK lines) before looking for "graph(".
+  while (start != std::string::npos && contents[start] == '#') {
+    size_t end = contents.find('\n', start);
+    start = end == std::string::npos
+                ? end
+                : contents.find_first_not_of(" \t\r\n", end);
+  }
+  if (start != std::string::npos && contents.compare(start, 6, "graph(") == 0)
+    return loadTextualGraph(path, contents);
+  conversionError("'" + path +
+                  "' is neither a TorchScript archive nor a textual graph");
+}
+
+void writeAtomically(const std::string &path,
+                     const std::function<void(const std::string &)> &write) {
+  std::string temporary =
+      path + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
+  try {
+    write(temporary);
+  } catch (const Error &) {
+    std::remove(temporary.c_str());
+    throw;
+  } catch (const std::exception &e) {
+    std::remove(temporary.c_str());
+    conversionError("cannot write '" + path + "': " + firstLine(e.what()));
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    conversionError("cannot write '" + path + "'");
+  }
+}
+
+void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+                     const std::string &path, bool freeze) {
+  Module module = program.module ? *program.module
+                                 : Module(c10::QualifiedName(
+                                       "__torch__.s2t.FlatGraph"));
+  if (program.module) {
+    Method method = module.get_method(program.method);
+    replaceGraph(*toGraphFunction(method.function()).graph(), *flat);
+  } else {
+    // A textual graph becomes the forward method of a module of its own.
+    std::shared_ptr<Graph> graph = flat->copy();
+    graph->insertInput(0, "self")->setType(module.type());
+    auto *function = module._ivalue()->compilation_unit()->create_function(
+        c10::QualifiedName(*module.type()->name(), "forward"), graph);
+    module.type()->addMethod(function);
+  }
+  if (freeze) {
+    try {
+      module.eval();
+      module = freeze_module(module);
+    } catch (const std::exception &e) {
+      conversionError("cannot freeze the module: " + firstLine(e.what()));
+    }
+  }
+  writeAtomically(path, [&](const std::string &temporary) {
+    std::ofstream probe(temporary, std::ios::binary);
+    if (!probe)
+      conversionError("cannot write '" + path + "': cannot create a file there");
+    probe.close();
+    module.save(temporary);
+  });
+}
+
+} // namespace s2t

@@ -1,0 +1,19 @@
+//===- ir/SourceLocation.h - Where a node came from --------------*- C++ -*-===//
+#pragma once
+
+#include <string>
+
+namespace torch {
+namespace jit {
+struct Node;
+} // namespace jit
+} // namespace torch
+
+namespace s2t {
+
+/// "file:line:col" of the model's code that produced `node`, as the scripted
+/// graph records it; for nodes without a source (textual graphs) the node's
+/// own text, so that a message still says which node it is about.
+std::string sourceLocation(const torch::jit::Node *node);
+
+} // namespace s2t

@@ -1,0 +1,23 @@
+# lit configuration for s2t's regression tests. The build writes
+# build/test/lit.site.cfg.py with the paths; run `ninja -C build check`.
+import os
+
+import lit.formats
+
+config.name = "s2t"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".ir", ".test", ".py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "lib", "unit"]
+config.test_source_root = os.path.join(os.path.dirname(__file__), "test")
+config.test_exec_root = os.path.join(config.s2t_build_dir, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.s2t_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
+config.environment["S2T_OPT"] = os.path.join(config.s2t_tools_dir, "s2t-opt")
+for name in ["HOME", "TMPDIR", "OMP_NUM_THREADS"]:
+    if name in os.environ:
+        config.environment[name] = os.environ[name]
+
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%s2t-opt", os.path.join(config.s2t_tools_dir, "s2t-opt")))

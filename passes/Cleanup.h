@@ -1,0 +1,18 @@
+//===- passes/Cleanup.h - Make a flat graph read like a trace ---*- C++ -*-===//
+#pragma once
+
+#include <memory>
+
+namespace torch {
+namespace jit {
+struct Graph;
+} // namespace jit
+} // namespace torch
+
+namespace s2t {
+
+/// Removes what the specializer left unused and merges duplicates with torch's
+/// own passes: dead code, constant pooling, common subexpressions.
+void cleanupFlatGraph(std::shared_ptr<torch::jit::Graph> &graph);
+
+} // namespace s2t

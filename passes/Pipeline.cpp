@@ -1,0 +1,32 @@
+//===- passes/Pipeline.cpp - load -> specialize -> clean up ---------------===//
+
+#include "passes/Pipeline.h"
+
+#include "passes/Cleanup.h"
+
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/ir/ir.h>
+
+namespace s2t {
+
+SpecializeResult specializeProgram(const Program &program,
+                                   const std::vector<c10::IValue> &arguments,
+                                   const SpecializeOptions &options,
+                                   const StageCallback &afterStage) {
+  std::vector<c10::IValue> inputs;
+  inputs.reserve(arguments.size() + 1);
+  if (program.module)
+    inputs.push_back(program.module->_ivalue());
+  inputs.insert(inputs.end(), arguments.begin(), arguments.end());
+
+  SpecializeResult result =
+      specializeControlFlow(*program.graph, inputs, options);
+  if (afterStage)
+    afterStage("specialize", *result.graph);
+  cleanupFlatGraph(result.graph);
+  if (afterStage)
+    afterStage("cleanup", *result.graph);
+  return result;
+}
+
+} // namespace s2t

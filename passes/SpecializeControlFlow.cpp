@@ -1,0 +1,1171 @@
+//===- passes/SpecializeControlFlow.cpp - Scripted graph to flat trace ----===//
+//
+// An abstract interpreter over a scripted graph. Every value of the input graph
+// maps to an abstract value (ir/AbstractValue.h): a constant, a value of the
+// flat output graph with its sample value, or a structure (list, tuple, dict,
+// object) whose elements are abstract values themselves. The walk
+//   - inlines prim::CallMethod / prim::CallFunction by walking the callee,
+//   - resolves prim::GetAttr on modules to submodules and attribute values,
+//   - decides prim::If from the sample and walks only the taken block,
+//   - unrolls prim::Loop iteration by iteration,
+//   - answers list/tuple/dict/Optional operations from structure,
+// and emits every other operation into the flat graph, running it on the
+// sample so that later decisions can read its value. Operations on constants
+// only that produce no tensor are folded.
+//
+// Assumes TorchScript's lowering: early return, break and continue are already
+// prim::If nodes feeding the loop condition, so deciding If and Loop suffices.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/SpecializeControlFlow.h"
+
+#include "ir/AbstractValue.h"
+#include "ir/Error.h"
+#include "ir/SourceLocation.h"
+
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/jit_log.h>
+#include <torch/csrc/jit/runtime/operator.h>
+
+#include <unordered_map>
+
+namespace s2t {
+
+using namespace torch::jit;
+
+const char *toString(DecisionCategory category) {
+  switch (category) {
+  case DecisionCategory::Constant:
+    return "constant";
+  case DecisionCategory::Shape:
+    return "shape";
+  case DecisionCategory::Data:
+    return "data";
+  }
+  return "?";
+}
+
+namespace {
+
+bool containsTensorOrObject(const TypePtr &type) {
+  if (type->kind() == TypeKind::TensorType ||
+      type->kind() == TypeKind::ClassType ||
+      type->kind() == TypeKind::InterfaceType ||
+      type->kind() == TypeKind::AnyType)
+    return true;
+  for (const TypePtr &contained : type->containedTypes())
+    if (containsTensorOrObject(contained))
+      return true;
+  return false;
+}
+
+/// Operations that read a tensor's metadata and never its values. Their
+/// result is baked into the flat graph as a trace does (aten::size stays).
+bool isMetadataQuery(const Node *node) {
+  static const std::unordered_set<Symbol> kinds = [] {
+    std::unordered_set<Symbol> result;
+    for (const char *name :
+         {"prim::dtype", "prim::device", "aten::dim", "prim::is_cuda",
+          "prim::layout", "prim::requires_grad", "aten::is_floating_point",
+          "aten::is_complex", "prim::is_sparse", "prim::is_sparse_csr",
+          "prim::is_quantized", "prim::is_mkldnn", "prim::is_meta",
+          "prim::is_xpu", "prim::is_vulkan", "prim::is_ipu", "prim::is_mps",
+          "prim::is_ort", "prim::is_nested", "prim::name"})
+      result.insert(Symbol::fromQualString(name));
+    return result;
+  }();
+  return kinds.count(node->kind()) != 0;
+}
+
+/// Operations that read sizes: kept in the flat graph so that they stay
+/// dynamic, but what they return depends on the shape only.
+bool isShapeRead(const Node *node) {
+  static const Symbol numel = Symbol::fromQualString("aten::numel");
+  static const Symbol symSize = Symbol::fromQualString("aten::sym_size");
+  return node->kind() == aten::size || node->kind() == numel ||
+         node->kind() == symSize ||
+         (node->kind() == aten::len && node->inputs().size() == 1 &&
+          node->input(0)->type()->kind() == TypeKind::TensorType);
+}
+
+bool writesArgument(const Node *node, size_t index) {
+  const FunctionSchema *schema = node->maybeSchema();
+  if (!schema || index >= schema->arguments().size())
+    return false;
+  const c10::AliasInfo *alias = schema->arguments()[index].alias_info();
+  return alias && alias->isWrite();
+}
+
+class Specializer {
+public:
+  Specializer(const SpecializeOptions &options)
+      : options_(options), out_(std::make_shared<Graph>()) {}
+
+  SpecializeResult run(const Graph &graph, const std::vector<IValue> &inputs);
+
+private:
+  // --- walking -------------------------------------------------------------
+  std::vector<AV> walkGraph(const Graph &graph, std::vector<AV> inputs);
+  std::vector<AV> walkBlock(const Block *block);
+  void walkNode(const Node *node);
+  void walkIf(const Node *node);
+  void walkLoop(const Node *node);
+  void walkCall(const Node *node, const Graph &callee,
+                std::vector<AV> calleeInputs);
+  void walkGetAttr(const Node *node);
+  void walkSetAttr(const Node *node);
+  void walkRaise(const Node *node);
+  bool walkStructural(const Node *node);
+  void walkGeneric(const Node *node);
+
+  // --- values --------------------------------------------------------------
+  const AV &lookup(const Value *value) const;
+  void bind(const Value *value, AV av) { env_[value] = std::move(av); }
+  AV fromIValue(const IValue &value, DecisionCategory dep);
+  AV graphValue(Value *value, IValue sample, DecisionCategory dep);
+
+  /// The sample value of `av` (structures are built as IValues).
+  IValue concrete(const AV &av);
+  /// `av` as a value of the flat graph, emitting what builds it.
+  Value *materialize(const AV &av, const TypePtr &expected);
+  /// A value a decision needs, recorded with its category.
+  IValue decide(const AV &av, const Node *at);
+  int64_t decideInt(const AV &av, const Node *at);
+  bool decideBool(const AV &av, const Node *at);
+
+  /// `av` as a list/tuple/dict structure, unpacking a flat-graph value with
+  /// prim::ListUnpack / prim::TupleUnpack where needed.
+  std::shared_ptr<Aggregate> asAggregate(const AV &av, const Node *at);
+
+  Node *emit(Node *node, const Node *origin);
+  /// Runs `node`'s operator on sample values.
+  std::vector<IValue> runOperation(const Node *node, std::vector<IValue> inputs);
+  [[noreturn]] void unsupported(const Node *node, const std::string &why);
+
+  DecisionCategory pathDep() const { return pathDep_; }
+  void record(Decision::Kind kind, DecisionCategory category, const Node *node,
+              int64_t outcome);
+
+  const SpecializeOptions &options_;
+  std::shared_ptr<Graph> out_;
+  std::unordered_map<const Value *, AV> env_;
+  /// prim::SetAttr writes and the first read of each attribute, per object, so
+  /// that structures read from attributes keep their identity.
+  std::unordered_map<const c10::ivalue::Object *,
+                     std::unordered_map<std::string, AV>>
+      attributes_;
+  /// Flat-graph values of module objects (self, GetAttr chains).
+  std::unordered_map<const c10::ivalue::Object *, Value *> moduleValues_;
+  std::unordered_map<const c10::ivalue::Object *,
+                     std::pair<c10::intrusive_ptr<c10::ivalue::Object>,
+                               std::string>>
+      moduleParents_;
+  /// Flat-graph lists and tuples already unpacked into structures.
+  std::unordered_map<const Value *, std::shared_ptr<Aggregate>> unpacked_;
+  std::unordered_map<const Node *, Operation> operations_;
+  DecisionCategory pathDep_ = DecisionCategory::Constant;
+  int depth_ = 0;
+  SpecializeResult result_;
+};
+
+// ===--- values ---------------------------------------------------------=== //
+
+const AV &Specializer::lookup(const Value *value) const {
+  auto it = env_.find(value);
+  TORCH_INTERNAL_ASSERT(it != env_.end(), "no abstract value for %",
+                        value->debugName());
+  return it->second;
+}
+
+AV Specializer::fromIValue(const IValue &value, DecisionCategory dep) {
+  if (value.isList()) {
+    auto agg = std::make_shared<Aggregate>(Aggregate::List, value.type());
+    for (const IValue &element : value.toListRef())
+      agg->elements.push_back(fromIValue(element, dep));
+    agg->dep = dep;
+    return AV::aggregate(std::move(agg), dep);
+  }
+  if (value.isTuple()) {
+    auto agg = std::make_shared<Aggregate>(Aggregate::Tuple, value.type());
+    for (const IValue &element : value.toTupleRef().elements())
+      agg->elements.push_back(fromIValue(element, dep));
+    agg->dep = dep;
+    return AV::aggregate(std::move(agg), dep);
+  }
+  if (value.isGenericDict()) {
+    auto agg = std::make_shared<Aggregate>(Aggregate::Dict, value.type());
+    for (const auto &entry : value.toGenericDict()) {
+      agg->keys.push_back(entry.key());
+      agg->elements.push_back(fromIValue(entry.value(), dep));
+    }
+    agg->dep = dep;
+    return AV::aggregate(std::move(agg), dep);
+  }
+  if (value.isObject())
+    return AV::object(value, dep);
+  return AV::constant(value, dep);
+}
+
+AV Specializer::graphValue(Value *value, IValue sample, DecisionCategory dep) {
+  return AV::graph(value, std::move(sample), dep);
+}
+
+IValue Specializer::concrete(const AV &av) {
+  switch (av.kind) {
+  case AV::Constant:
+  case AV::Graph:
+  case AV::Object:
+    return av.value;
+  case AV::Uninitialized:
+    return IValue();
+  case AV::Aggregate:
+    break;
+  }
+  const Aggregate &agg = *av.agg;
+  switch (agg.kind) {
+  case Aggregate::List: {
+    c10::impl::GenericList list(agg.type->expectRef<ListType>().getElementType());
+    list.reserve(agg.elements.size());
+    for (const AV &element : agg.elements)
+      list.push_back(concrete(element));
+    return list;
+  }
+  case Aggregate::Tuple: {
+    std::vector<IValue> elements;
+    elements.reserve(agg.elements.size());
+    for (const AV &element : agg.elements)
+      elements.push_back(concrete(element));
+    auto tupleType = agg.type->cast<TupleType>();
+    if (tupleType && tupleType->schema())
+      return c10::ivalue::Tuple::createNamed(std::move(elements), tupleType);
+    return c10::ivalue::Tuple::create(std::move(elements));
+  }
+  case Aggregate::Dict: {
+    const auto &dictType = agg.type->expectRef<DictType>();
+    c10::impl::GenericDict dict(dictType.getKeyType(),
+                                dictType.getValueType());
+    for (size_t i = 0; i < agg.keys.size(); ++i)
+      dict.insert_or_assign(agg.keys[i], concrete(agg.elements[i]));
+    return dict;
+  }
+  }
+  TORCH_INTERNAL_ASSERT(false, "unknown aggregate kind");
+}
+
+Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
+  switch (av.kind) {
+  case AV::Graph:
+    return av.graphValue;
+  case AV::Uninitialized:
+    return out_->insertNode(out_->createUninitialized(expected))->output();
+  case AV::Constant: {
+    if (auto constant = tryInsertConstant(*out_, av.value))
+      return *constant;
+    TORCH_INTERNAL_ASSERT(false, "cannot insert constant of type ",
+                          av.value.type()->repr_str());
+  }
+  case AV::Object: {
+    auto object = av.value.toObject();
+    auto known = moduleValues_.find(object.get());
+    if (known != moduleValues_.end())
+      return known->second;
+    auto parent = moduleParents_.find(object.get());
+    if (parent == moduleParents_.end())
+      conversionError("unsupported: an object of type " +
+                      av.value.type()->repr_str() +
+                      " reaches an operation of the flat graph");
+    Value *parentValue =
+        materialize(AV::object(parent->second.first, DecisionCategory::Constant),
+                    parent->second.first->type());
+    Value *value = out_->insertGetAttr(parentValue, parent->second.second);
+    value->setType(object->type());
+    moduleValues_[object.get()] = value;
+    return value;
+  }
+  case AV::Aggregate:
+    break;
+  }
+  Aggregate &agg = *av.agg;
+  if (agg.materialized && agg.materializedVersion == agg.version)
+    return agg.materialized;
+  std::vector<Value *> elements;
+  elements.reserve(agg.elements.size());
+  Value *result = nullptr;
+  switch (agg.kind) {
+  case Aggregate::List: {
+    TypePtr elementType = agg.type->expectRef<ListType>().getElementType();
+    bool allConstant = true;
+    for (const AV &element : agg.elements)
+      allConstant &= element.kind == AV::Constant &&
+                     !element.value.isTensor();
+    if (allConstant && !agg.elements.empty()) {
+      if (auto constant = tryInsertConstant(*out_, concrete(av))) {
+        result = *constant;
+        break;
+      }
+    }
+    for (const AV &element : agg.elements)
+      elements.push_back(materialize(element, elementType));
+    result =
+        out_->insertNode(out_->createList(elementType, elements))->output();
+    break;
+  }
+  case Aggregate::Tuple: {
+    auto tupleType = agg.type->cast<TupleType>();
+    for (size_t i = 0; i < agg.elements.size(); ++i)
+      elements.push_back(materialize(
+          agg.elements[i], tupleType ? tupleType->elements().at(i)
+                                     : agg.elements[i].staticType()));
+    result = out_
+                 ->insertNode(out_->createTuple(
+                     elements, tupleType && tupleType->schema() ? tupleType
+                                                                : nullptr))
+                 ->output();
+    break;
+  }
+  case Aggregate::Dict: {
+    const auto &dictType = agg.type->expectRef<DictType>();
+    std::vector<Value *> keys;
+    for (size_t i = 0; i < agg.keys.size(); ++i) {
+      keys.push_back(out_->insertConstant(agg.keys[i]));
+      elements.push_back(
+          materialize(agg.elements[i], dictType.getValueType()));
+    }
+    result = out_
+                 ->insertNode(out_->createDict(dictType.getKeyType(),
+                                               dictType.getValueType(), keys,
+                                               elements))
+                 ->output();
+    break;
+  }
+  }
+  agg.materialized = result;
+  agg.materializedVersion = agg.version;
+  return result;
+}
+
+void Specializer::record(Decision::Kind kind, DecisionCategory category,
+                         const Node *node, int64_t outcome) {
+  result_.decisions.push_back({kind, category, sourceLocation(node), outcome});
+}
+
+IValue Specializer::decide(const AV &av, const Node *at) {
+  if (av.kind == AV::Uninitialized)
+    unsupported(at, "a decision reads an uninitialized value");
+  return concrete(av);
+}
+
+int64_t Specializer::decideInt(const AV &av, const Node *at) {
+  IValue value = decide(av, at);
+  if (!value.isInt())
+    unsupported(at, "expected an int, got " + value.tagKind());
+  return value.toInt();
+}
+
+bool Specializer::decideBool(const AV &av, const Node *at) {
+  IValue value = decide(av, at);
+  if (!value.isBool())
+    unsupported(at, "expected a bool, got " + value.tagKind());
+  return value.toBool();
+}
+
+std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
+                                                    const Node *at) {
+  if (av.kind == AV::Aggregate)
+    return av.agg;
+  if (av.kind != AV::Graph)
+    unsupported(at, "expected a list, tuple or dict, got " +
+                        av.value.tagKind());
+  auto known = unpacked_.find(av.graphValue);
+  if (known != unpacked_.end())
+    return known->second;
+  // A list or tuple computed by an operation of the flat graph: unpack it into
+  // its elements, as a trace records prim::ListUnpack.
+  Value *value = av.graphValue;
+  std::shared_ptr<Aggregate> agg;
+  if (av.value.isList()) {
+    auto elementType = value->type()->expectRef<ListType>().getElementType();
+    c10::List<IValue> list = av.value.toList();
+    Node *unpack = out_->insertNode(out_->createListUnpack(value, list.size()));
+    agg = std::make_shared<Aggregate>(Aggregate::List, value->type());
+    for (size_t i = 0; i < list.size(); ++i) {
+      unpack->output(i)->setType(elementType);
+      agg->elements.push_back(graphValue(unpack->output(i), list.get(i), av.dep));
+    }
+  } else if (av.value.isTuple()) {
+    Node *unpack = out_->insertNode(out_->createTupleUnpack(value));
+    agg = std::make_shared<Aggregate>(Aggregate::Tuple, value->type());
+    const auto &elements = av.value.toTupleRef().elements();
+    for (size_t i = 0; i < elements.size(); ++i)
+      agg->elements.push_back(
+          graphValue(unpack->output(i), elements[i], av.dep));
+  } else if (av.value.isGenericDict()) {
+    auto dictType = value->type()->expect<DictType>();
+    agg = std::make_shared<Aggregate>(Aggregate::Dict, value->type());
+    for (const auto &entry : av.value.toGenericDict()) {
+      Value *key = out_->insertConstant(entry.key());
+      Node *get = out_->insertNode(out_->create(aten::__getitem__, {value, key}));
+      get->output()->setType(dictType->getValueType());
+      agg->keys.push_back(entry.key());
+      agg->elements.push_back(graphValue(get->output(), entry.value(), av.dep));
+    }
+  } else {
+    unsupported(at, "expected a list, tuple or dict, got " +
+                        av.value.tagKind());
+  }
+  agg->dep = av.dep;
+  agg->materialized = value;
+  agg->materializedVersion = agg->version;
+  unpacked_[value] = agg;
+  return agg;
+}
+
+Node *Specializer::emit(Node *node, const Node *origin) {
+  if (origin) {
+    node->setSourceRange(origin->sourceRange());
+    if (origin->callstack())
+      node->setCallStack(*origin->callstack());
+  }
+  return out_->insertNode(node);
+}
+
+std::vector<IValue> Specializer::runOperation(const Node *node,
+                                              std::vector<IValue> inputs) {
+  Stack stack(std::make_move_iterator(inputs.begin()),
+              std::make_move_iterator(inputs.end()));
+  try {
+    auto cached = operations_.find(node);
+    if (cached == operations_.end())
+      cached = operations_.emplace(node, node->getOperation()).first;
+    cached->second(stack);
+  } catch (const std::exception &e) {
+    std::string message = e.what();
+    message = message.substr(0, message.find('\n'));
+    conversionError(sourceLocation(node) + ": running " +
+                    node->kind().toQualString() +
+                    " on the sample failed: " + message);
+  }
+  for (const Value *output : node->outputs())
+    if (output->type()->kind() == TypeKind::TensorType) {
+      ++result_.kernelsRun;
+      break;
+    }
+  TORCH_INTERNAL_ASSERT(stack.size() == node->outputs().size());
+  return stack;
+}
+
+void Specializer::unsupported(const Node *node, const std::string &why) {
+  conversionError(sourceLocation(node) + ": unsupported: " +
+                  node->kind().toQualString() + ": " + why);
+}
+
+// ===--- walking --------------------------------------------------------=== //
+
+SpecializeResult Specializer::run(const Graph &graph,
+                                  const std::vector<IValue> &inputs) {
+  if (inputs.size() != graph.inputs().size())
+    usageError("the graph takes " + std::to_string(graph.inputs().size()) +
+               " inputs, got " + std::to_string(inputs.size()) + " samples");
+  std::vector<AV> abstractInputs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value *input = graph.inputs()[i];
+    Value *flatInput = out_->addInput()->copyMetadata(const_cast<Value *>(input));
+    const IValue &sample = inputs[i];
+    if (sample.isObject()) {
+      moduleValues_[sample.toObject().get()] = flatInput;
+      abstractInputs.push_back(AV::object(sample, DecisionCategory::Constant));
+      continue;
+    }
+    if (sample.isNone()) {
+      abstractInputs.push_back(AV::constant(sample, DecisionCategory::Shape));
+      continue;
+    }
+    Value *bound = flatInput;
+    if (auto optional = input->type()->cast<OptionalType>()) {
+      // A sample given for an Optional argument: refine, as the scripted
+      // graph's prim::unchecked_cast after its `is not None` check does.
+      bound = out_->insertNode(out_->create(prim::unchecked_cast, {flatInput}))
+                  ->output()
+                  ->setType(optional->getElementType());
+    }
+    DecisionCategory dep = sample.isTensor() || sample.isList() ||
+                                   sample.isTuple() || sample.isGenericDict()
+                               ? DecisionCategory::Data
+                               : DecisionCategory::Shape;
+    abstractInputs.push_back(graphValue(bound, sample, dep));
+  }
+
+  std::vector<AV> outputs = walkGraph(graph, std::move(abstractInputs));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    out_->registerOutput(materialize(outputs[i], graph.outputs()[i]->type()));
+  result_.graph = out_;
+  return std::move(result_);
+}
+
+std::vector<AV> Specializer::walkGraph(const Graph &graph,
+                                       std::vector<AV> inputs) {
+  const Block *block = graph.block();
+  TORCH_INTERNAL_ASSERT(inputs.size() == block->inputs().size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    bind(block->inputs()[i], std::move(inputs[i]));
+  return walkBlock(block);
+}
+
+std::vector<AV> Specializer::walkBlock(const Block *block) {
+  for (const Node *node : block->nodes())
+    walkNode(node);
+  std::vector<AV> outputs;
+  outputs.reserve(block->outputs().size());
+  for (const Value *output : block->outputs())
+    outputs.push_back(lookup(output));
+  return outputs;
+}
+
+void Specializer::walkNode(const Node *node) {
+  switch (node->kind()) {
+  case prim::Constant:
+    if (node->output()->type()->kind() == TypeKind::FunctionType) {
+      bind(node->output(), AV::constant(IValue(), DecisionCategory::Constant));
+      return;
+    }
+    bind(node->output(),
+         fromIValue(*toIValue(node->output()), DecisionCategory::Constant));
+    return;
+  case prim::If:
+    return walkIf(node);
+  case prim::Loop:
+    return walkLoop(node);
+  case prim::CallMethod: {
+    const AV &self = lookup(node->input(0));
+    if (self.kind != AV::Object)
+      unsupported(node, "method call on a value that is not an object");
+    auto object = self.value.toObject();
+    Function *method = object->type()->findMethod(node->s(attr::name));
+    if (!method)
+      unsupported(node, "object of type " + object->type()->repr_str() +
+                            " has no method " + node->s(attr::name));
+    std::vector<AV> args;
+    for (const Value *input : node->inputs())
+      args.push_back(lookup(input));
+    return walkCall(node, *toGraphFunction(*method).graph(), std::move(args));
+  }
+  case prim::CallFunction: {
+    auto functionType = node->input(0)->type()->expect<FunctionType>();
+    std::vector<AV> args;
+    for (const Value *input : node->inputs().slice(1))
+      args.push_back(lookup(input));
+    return walkCall(node, *toGraphFunction(*functionType->function()).graph(),
+                    std::move(args));
+  }
+  case prim::GetAttr:
+    return walkGetAttr(node);
+  case prim::SetAttr:
+    return walkSetAttr(node);
+  case prim::RaiseException:
+    return walkRaise(node);
+  case aten::warn:
+    return; // a trace records no warnings
+  default:
+    break;
+  }
+  if (walkStructural(node))
+    return;
+  walkGeneric(node);
+}
+
+void Specializer::walkIf(const Node *node) {
+  const AV &condition = lookup(node->input());
+  bool taken = decideBool(condition, node);
+  record(Decision::If, condition.dep, node, taken ? 0 : 1);
+  GRAPH_UPDATE("Deciding prim::If at ", sourceLocation(node), ": ",
+               taken ? "then" : "else", " (", toString(condition.dep), ")");
+  DecisionCategory saved = pathDep_;
+  pathDep_ = std::max(pathDep_, condition.dep);
+  std::vector<AV> outputs = walkBlock(node->blocks()[taken ? 0 : 1]);
+  pathDep_ = saved;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    bind(node->outputs()[i], std::move(outputs[i]));
+}
+
+void Specializer::walkLoop(const Node *node) {
+  const Block *body = node->blocks()[0];
+  const AV &tripCount = lookup(node->input(0));
+  int64_t maxTrips = decideInt(tripCount, node);
+  AV condition = lookup(node->input(1));
+  std::vector<AV> carried;
+  for (const Value *input : node->inputs().slice(2))
+    carried.push_back(lookup(input));
+
+  DecisionCategory saved = pathDep_;
+  DecisionCategory dep = std::max(tripCount.dep, condition.dep);
+  int64_t trip = 0;
+  while (trip < maxTrips) {
+    dep = std::max(dep, condition.dep);
+    if (!decideBool(condition, node))
+      break;
+    if (++result_.iterationsUnrolled > options_.maxUnroll)
+      conversionError(sourceLocation(node) +
+                      ": loop unrolling exceeds --max-unroll=" +
+                      std::to_string(options_.maxUnroll) +
+                      " iterations in all");
+    pathDep_ = std::max(saved, dep);
+    bind(body->inputs()[0], AV::constant(IValue(trip), dep));
+    for (size_t i = 0; i < carried.size(); ++i)
+      bind(body->inputs()[i + 1], std::move(carried[i]));
+    std::vector<AV> outputs = walkBlock(body);
+    condition = std::move(outputs[0]);
+    carried.assign(std::make_move_iterator(outputs.begin() + 1),
+                   std::make_move_iterator(outputs.end()));
+    ++trip;
+  }
+  pathDep_ = saved;
+  record(Decision::Loop, dep, node, trip);
+  GRAPH_UPDATE("Unrolled prim::Loop at ", sourceLocation(node), ": ", trip,
+               " iterations (", toString(dep), ")");
+  for (size_t i = 0; i < carried.size(); ++i)
+    bind(node->outputs()[i], std::move(carried[i]));
+}
+
+void Specializer::walkCall(const Node *node, const Graph &callee,
+                           std::vector<AV> calleeInputs) {
+  if (++depth_ > 512)
+    unsupported(node, "calls nest deeper than 512");
+  ++result_.callsInlined;
+  std::vector<AV> outputs = walkGraph(callee, std::move(calleeInputs));
+  --depth_;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    bind(node->outputs()[i], std::move(outputs[i]));
+}
+
+void Specializer::walkGetAttr(const Node *node) {
+  const AV &object = lookup(node->input());
+  const std::string &name = node->s(attr::name);
+  if (object.kind != AV::Object)
+    unsupported(node, "attribute '" + name + "' of a value that is not an object");
+  auto instance = object.value.toObject();
+  auto &attributes = attributes_[instance.get()];
+  auto known = attributes.find(name);
+  if (known != attributes.end()) {
+    bind(node->output(), known->second);
+    return;
+  }
+  IValue value = instance->getAttr(name);
+  bool isModule = instance->type()->is_module();
+  AV av;
+  if (value.isObject()) {
+    av = AV::object(value, object.dep);
+    if (isModule)
+      moduleParents_.emplace(value.toObject().get(),
+                             std::make_pair(instance, name));
+  } else if (isModule && value.isTensor()) {
+    // Parameters and buffers stay attributes of the module, as in a trace.
+    Value *flat = out_->insertGetAttr(materialize(object, instance->type()), name);
+    flat->setType(node->output()->type());
+    flat->node()->setSourceRange(node->sourceRange());
+    av = graphValue(flat, value, object.dep);
+  } else {
+    av = fromIValue(value, object.dep);
+  }
+  attributes.emplace(name, av);
+  bind(node->output(), std::move(av));
+}
+
+void Specializer::walkSetAttr(const Node *node) {
+  const AV &object = lookup(node->input(0));
+  if (object.kind != AV::Object)
+    unsupported(node, "attribute write on a value that is not an object");
+  attributes_[object.value.toObject().get()][node->s(attr::name)] =
+      lookup(node->input(1));
+}
+
+void Specializer::walkRaise(const Node *node) {
+  std::string message = "exception";
+  if (node->inputs().size() > 0) {
+    IValue text = concrete(lookup(node->input(0)));
+    if (text.isString())
+      message = text.toStringRef();
+  }
+  std::string kind;
+  if (node->inputs().size() > 1) {
+    IValue name = concrete(lookup(node->input(1)));
+    if (name.isString())
+      kind = name.toStringRef();
+  }
+  if (kind.empty())
+    kind = "Exception";
+  conversionError(sourceLocation(node) + ": the sample's path raises " + kind +
+                  ": " + message);
+}
+
+// ===--- structures -----------------------------------------------------=== //
+
+namespace {
+bool isListOrDict(const Value *value) {
+  TypeKind kind = value->type()->kind();
+  return kind == TypeKind::ListType || kind == TypeKind::DictType;
+}
+
+/// Python's list index normalisation; -1 if out of range.
+int64_t normalizeIndex(int64_t index, size_t size) {
+  if (index < 0)
+    index += static_cast<int64_t>(size);
+  if (index < 0 || index >= static_cast<int64_t>(size))
+    return -1;
+  return index;
+}
+
+AV withDep(AV av, DecisionCategory dep) {
+  av.dep = std::max(av.dep, dep);
+  return av;
+}
+} // namespace
+
+bool Specializer::walkStructural(const Node *node) {
+  auto in = [&](size_t i) -> const AV & { return lookup(node->input(i)); };
+  auto out = [&](AV av) { bind(node->output(), std::move(av)); };
+  auto newAggregate = [&](Aggregate::Kind kind) {
+    auto agg = std::make_shared<Aggregate>(kind, node->output()->type());
+    agg->dep = pathDep_;
+    return agg;
+  };
+
+  switch (node->kind()) {
+  case prim::ListConstruct:
+  case prim::TupleConstruct: {
+    auto agg = newAggregate(node->kind() == prim::ListConstruct
+                                ? Aggregate::List
+                                : Aggregate::Tuple);
+    for (const Value *input : node->inputs())
+      agg->elements.push_back(lookup(input));
+    out(AV::aggregate(std::move(agg), DecisionCategory::Constant));
+    return true;
+  }
+  case prim::DictConstruct: {
+    auto agg = newAggregate(Aggregate::Dict);
+    for (size_t i = 0; i + 1 < node->inputs().size(); i += 2) {
+      IValue key = decide(in(i), node);
+      int64_t at = agg->find(key);
+      if (at >= 0) {
+        agg->elements[at] = in(i + 1);
+        continue;
+      }
+      agg->keys.push_back(key);
+      agg->elements.push_back(in(i + 1));
+    }
+    out(AV::aggregate(std::move(agg), DecisionCategory::Constant));
+    return true;
+  }
+  case prim::ListUnpack:
+  case prim::TupleUnpack: {
+    auto agg = asAggregate(in(0), node);
+    if (agg->elements.size() != node->outputs().size())
+      unsupported(node, "unpacks " + std::to_string(node->outputs().size()) +
+                            " values from a structure of " +
+                            std::to_string(agg->elements.size()));
+    for (size_t i = 0; i < node->outputs().size(); ++i)
+      bind(node->outputs()[i], withDep(agg->elements[i], agg->dep));
+    return true;
+  }
+  case prim::TupleIndex: {
+    auto agg = asAggregate(in(0), node);
+    int64_t index =
+        normalizeIndex(decideInt(in(1), node), agg->elements.size());
+    if (index < 0)
+      unsupported(node, "tuple index out of range");
+    out(withDep(agg->elements[index], in(1).dep));
+    return true;
+  }
+  case prim::TupleSlice: {
+    auto agg = asAggregate(in(0), node);
+    auto slice = newAggregate(Aggregate::Tuple);
+    int64_t begin = node->i(attr::beg), end = node->i(attr::end);
+    for (int64_t i = begin; i < end && i < (int64_t)agg->elements.size(); ++i)
+      slice->elements.push_back(agg->elements[i]);
+    out(AV::aggregate(std::move(slice), agg->dep));
+    return true;
+  }
+  case prim::Uninitialized:
+    out(AV());
+    return true;
+  case prim::CreateObject: {
+    auto type = node->output()->type()->expect<ClassType>();
+    auto object = c10::ivalue::Object::create(
+        c10::StrongTypePtr(type->compilation_unit(), type),
+        type->numAttributes());
+    out(AV::object(object, pathDep_));
+    return true;
+  }
+  case prim::unchecked_cast:
+  case prim::unchecked_unwrap_optional:
+  case aten::_unwrap_optional: {
+    const AV &value = in(0);
+    if (value.isNone() && node->kind() != prim::unchecked_cast)
+      unsupported(node, "unwraps an Optional that is None on the sample");
+    if (value.kind == AV::Graph &&
+        !value.graphValue->type()->isSubtypeOf(*node->output()->type())) {
+      Node *cast = emit(out_->create(prim::unchecked_cast,
+                                     {value.graphValue}),
+                        node);
+      cast->output()->setType(node->output()->type());
+      out(graphValue(cast->output(), value.value, value.dep));
+      return true;
+    }
+    out(value);
+    return true;
+  }
+  case aten::__is__:
+  case aten::__isnot__: {
+    const AV &a = in(0), &b = in(1);
+    bool negate = node->kind() == aten::__isnot__;
+    if (a.isNone() || b.isNone()) {
+      const AV &other = a.isNone() ? b : a;
+      bool isNone = other.isNone() ||
+                    (other.kind == AV::Graph && other.value.isNone());
+      DecisionCategory dep = std::min(other.dep, DecisionCategory::Shape);
+      out(AV::constant(IValue(isNone != negate), dep));
+      return true;
+    }
+    if (a.kind == AV::Object && b.kind == AV::Object) {
+      bool same = a.value.isSameIdentity(b.value);
+      out(AV::constant(IValue(same != negate), DecisionCategory::Constant));
+      return true;
+    }
+    return false;
+  }
+  case prim::isinstance: {
+    const AV &value = in(0);
+    TypePtr type = value.kind == AV::Graph ? value.value.type()
+                                           : value.staticType();
+    bool matches = false;
+    for (const TypePtr &candidate : node->tys(attr::types))
+      matches |= type->isSubtypeOf(*candidate);
+    out(AV::constant(IValue(matches),
+                     std::min(value.dep, DecisionCategory::Shape)));
+    return true;
+  }
+  case aten::size: {
+    // x.size() with no dim: one aten::size(x, i) per dimension, so that a
+    // trace-like graph keeps each dimension dynamic where it is used.
+    if (node->inputs().size() != 1)
+      return false;
+    const AV &tensor = in(0);
+    if (tensor.kind != AV::Graph || !tensor.value.isTensor())
+      return false;
+    auto agg = newAggregate(Aggregate::List);
+    agg->dep = DecisionCategory::Shape;
+    DecisionCategory dep = std::min(tensor.dep, DecisionCategory::Shape);
+    const at::Tensor &sample = tensor.value.toTensor();
+    for (int64_t dim = 0; dim < sample.dim(); ++dim) {
+      Node *size = emit(out_->create(aten::size,
+                                     {tensor.graphValue,
+                                      out_->insertConstant(dim)}),
+                        node);
+      size->output()->setType(IntType::get());
+      agg->elements.push_back(graphValue(size->output(),
+                                         IValue(sample.size(dim)), dep));
+    }
+    out(AV::aggregate(std::move(agg), dep));
+    return true;
+  }
+  default:
+    break;
+  }
+
+  // Operations on lists and dicts (not on strings or tensors of the same name).
+  if (node->inputs().empty() || !isListOrDict(node->input(0)))
+    return false;
+  static const Symbol extend = Symbol::fromQualString("aten::extend");
+  static const Symbol reverse = Symbol::fromQualString("aten::reverse");
+  static const Symbol items = Symbol::fromQualString("aten::items");
+  static const Symbol get = Symbol::fromQualString("aten::get");
+  const Symbol kind = node->kind();
+  bool isDict = node->input(0)->type()->kind() == TypeKind::DictType;
+
+  if (kind == aten::len) {
+    auto agg = asAggregate(in(0), node);
+    out(AV::constant(IValue(static_cast<int64_t>(agg->elements.size())),
+                     agg->dep));
+    return true;
+  }
+  if (kind == aten::__getitem__) {
+    auto agg = asAggregate(in(0), node);
+    if (isDict) {
+      int64_t at = agg->find(decide(in(1), node));
+      if (at < 0)
+        unsupported(node, "key not found in dict on the sample");
+      out(withDep(agg->elements[at], in(1).dep));
+      return true;
+    }
+    int64_t index =
+        normalizeIndex(decideInt(in(1), node), agg->elements.size());
+    if (index < 0)
+      unsupported(node, "list index out of range on the sample");
+    out(withDep(agg->elements[index], std::max(agg->dep, in(1).dep)));
+    return true;
+  }
+  if (kind == aten::_set_item) {
+    auto agg = asAggregate(in(0), node);
+    if (isDict) {
+      IValue key = decide(in(1), node);
+      int64_t at = agg->find(key);
+      if (at < 0) {
+        agg->keys.push_back(key);
+        agg->elements.push_back(in(2));
+      } else {
+        agg->elements[at] = in(2);
+      }
+    } else {
+      int64_t index =
+          normalizeIndex(decideInt(in(1), node), agg->elements.size());
+      if (index < 0)
+        unsupported(node, "list index out of range on the sample");
+      agg->elements[index] = in(2);
+    }
+    agg->mutated(pathDep_);
+    if (node->outputs().size() == 1)
+      out(in(0));
+    return true;
+  }
+  if (kind == aten::append) {
+    auto agg = asAggregate(in(0), node);
+    agg->elements.push_back(in(1));
+    agg->mutated(pathDep_);
+    out(in(0));
+    return true;
+  }
+  if (kind == aten::insert && !isDict) {
+    auto agg = asAggregate(in(0), node);
+    int64_t size = agg->elements.size();
+    int64_t index = decideInt(in(1), node);
+    if (index < 0)
+      index = std::max<int64_t>(0, index + size);
+    index = std::min(index, size);
+    agg->elements.insert(agg->elements.begin() + index, in(2));
+    agg->mutated(pathDep_);
+    return true;
+  }
+  if (kind == aten::pop) {
+    auto agg = asAggregate(in(0), node);
+    if (isDict) {
+      int64_t at = agg->find(decide(in(1), node));
+      if (at < 0) {
+        if (node->inputs().size() < 3)
+          unsupported(node, "key not found in dict on the sample");
+        out(in(2));
+        return true;
+      }
+      out(agg->elements[at]);
+      agg->elements.erase(agg->elements.begin() + at);
+      agg->keys.erase(agg->keys.begin() + at);
+    } else {
+      int64_t index = node->inputs().size() > 1 ? decideInt(in(1), node) : -1;
+      index = normalizeIndex(index, agg->elements.size());
+      if (index < 0)
+        unsupported(node, "pop index out of range on the sample");
+      out(agg->elements[index]);
+      agg->elements.erase(agg->elements.begin() + index);
+    }
+    agg->mutated(pathDep_);
+    return true;
+  }
+  if (kind == aten::clear) {
+    auto agg = asAggregate(in(0), node);
+    agg->elements.clear();
+    agg->keys.clear();
+    agg->mutated(pathDep_);
+    return true;
+  }
+  if (kind == extend && !isDict) {
+    auto agg = asAggregate(in(0), node);
+    auto other = asAggregate(in(1), node);
+    std::vector<AV> added = other->elements; // a list may extend itself
+    agg->elements.insert(agg->elements.end(), added.begin(), added.end());
+    agg->mutated(std::max(pathDep_, other->dep));
+    return true;
+  }
+  if ((kind == aten::add || kind == aten::add_) && !isDict &&
+      node->inputs().size() == 2 && isListOrDict(node->input(1))) {
+    auto lhs = asAggregate(in(0), node);
+    auto rhs = asAggregate(in(1), node);
+    if (kind == aten::add_) {
+      std::vector<AV> added = rhs->elements;
+      lhs->elements.insert(lhs->elements.end(), added.begin(), added.end());
+      lhs->mutated(std::max(pathDep_, rhs->dep));
+      out(in(0));
+      return true;
+    }
+    auto sum = newAggregate(Aggregate::List);
+    sum->elements = lhs->elements;
+    sum->elements.insert(sum->elements.end(), rhs->elements.begin(),
+                         rhs->elements.end());
+    sum->dep = std::max({sum->dep, lhs->dep, rhs->dep});
+    out(AV::aggregate(std::move(sum), DecisionCategory::Constant));
+    return true;
+  }
+  if ((kind == aten::list || kind == aten::copy) && !isDict &&
+      node->inputs().size() == 1) {
+    auto agg = asAggregate(in(0), node);
+    auto copy = newAggregate(Aggregate::List);
+    copy->elements = agg->elements;
+    copy->dep = std::max(copy->dep, agg->dep);
+    out(AV::aggregate(std::move(copy), DecisionCategory::Constant));
+    return true;
+  }
+  if (kind == aten::slice && !isDict) {
+    auto agg = asAggregate(in(0), node);
+    int64_t size = agg->elements.size();
+    auto optionalInt = [&](size_t i, int64_t fallback) {
+      if (node->inputs().size() <= i || in(i).isNone())
+        return fallback;
+      return decideInt(in(i), node);
+    };
+    int64_t step = optionalInt(3, 1);
+    if (step == 0)
+      unsupported(node, "slice step cannot be zero");
+    int64_t start = optionalInt(1, step > 0 ? 0 : size - 1);
+    int64_t end = optionalInt(2, step > 0 ? size : -size - 1);
+    // Python's slice.indices().
+    auto clamp = [&](int64_t index, bool isEnd) {
+      if (index < 0)
+        index += size;
+      int64_t low = step > 0 ? 0 : -1, high = step > 0 ? size : size - 1;
+      (void)isEnd;
+      return std::max(low, std::min(index, high));
+    };
+    start = clamp(start, false);
+    end = clamp(end, true);
+    auto slice = newAggregate(Aggregate::List);
+    for (int64_t i = start; step > 0 ? i < end : i > end; i += step)
+      slice->elements.push_back(agg->elements[i]);
+    slice->dep = std::max(slice->dep, agg->dep);
+    out(AV::aggregate(std::move(slice), DecisionCategory::Constant));
+    return true;
+  }
+  if (kind == reverse && !isDict) {
+    auto agg = asAggregate(in(0), node);
+    std::reverse(agg->elements.begin(), agg->elements.end());
+    agg->mutated(pathDep_);
+    return true;
+  }
+  if (isDict && (kind == aten::keys || kind == aten::values ||
+                 kind == items)) {
+    auto agg = asAggregate(in(0), node);
+    auto list = newAggregate(Aggregate::List);
+    list->dep = std::max(list->dep, agg->dep);
+    TypePtr itemType = node->output()->type()->expectRef<ListType>().getElementType();
+    for (size_t i = 0; i < agg->keys.size(); ++i) {
+      AV key = fromIValue(agg->keys[i], agg->dep);
+      if (kind == aten::keys) {
+        list->elements.push_back(key);
+      } else if (kind == aten::values) {
+        list->elements.push_back(agg->elements[i]);
+      } else {
+        auto item = std::make_shared<Aggregate>(Aggregate::Tuple, itemType);
+        item->elements = {key, agg->elements[i]};
+        list->elements.push_back(
+            AV::aggregate(std::move(item), DecisionCategory::Constant));
+      }
+    }
+    out(AV::aggregate(std::move(list), DecisionCategory::Constant));
+    return true;
+  }
+  if (isDict && (kind == get || kind == aten::__contains__)) {
+    auto agg = asAggregate(in(0), node);
+    int64_t at = agg->find(decide(in(1), node));
+    if (kind == aten::__contains__) {
+      out(AV::constant(IValue(at >= 0), std::max(agg->dep, in(1).dep)));
+      return true;
+    }
+    if (at >= 0)
+      out(agg->elements[at]);
+    else if (node->inputs().size() > 2)
+      out(in(2));
+    else
+      out(AV::constant(IValue(), agg->dep));
+    return true;
+  }
+  if (isDict && kind == aten::setdefault) {
+    auto agg = asAggregate(in(0), node);
+    IValue key = decide(in(1), node);
+    int64_t at = agg->find(key);
+    if (at < 0) {
+      agg->keys.push_back(key);
+      agg->elements.push_back(in(2));
+      agg->mutated(pathDep_);
+      at = static_cast<int64_t>(agg->keys.size()) - 1;
+    }
+    out(agg->elements[at]);
+    return true;
+  }
+  return false;
+}
+
+void Specializer::walkGeneric(const Node *node) {
+  bool allConstant = true;
+  bool producesTensorOrObject = false;
+  for (const Value *input : node->inputs())
+    allConstant &= lookup(input).isConstantTree();
+  for (const Value *output : node->outputs())
+    producesTensorOrObject |= containsTensorOrObject(output->type());
+
+  bool metadata = isMetadataQuery(node);
+  bool readsShapeOnly = metadata || isShapeRead(node);
+  DecisionCategory dep = DecisionCategory::Constant;
+  std::vector<IValue> inputs;
+  inputs.reserve(node->inputs().size());
+  for (size_t i = 0; i < node->inputs().size(); ++i) {
+    const AV &av = lookup(node->input(i));
+    dep = std::max(dep, readsShapeOnly
+                            ? std::min(av.dep, DecisionCategory::Shape)
+                            : av.dep);
+    if (av.kind == AV::Aggregate && writesArgument(node, i))
+      unsupported(node, "mutates a list, tuple or dict in a way s2t does "
+                        "not model");
+    inputs.push_back(concrete(av));
+  }
+
+  // Metadata reads are answered from the sample and baked in, as a trace does;
+  // operations on constants that make no tensor are folded.
+  if (metadata || (allConstant && !producesTensorOrObject &&
+                   !node->isNondeterministic() && !node->hasSideEffects())) {
+    std::vector<IValue> results = runOperation(node, std::move(inputs));
+    for (size_t i = 0; i < results.size(); ++i)
+      bind(node->outputs()[i], fromIValue(results[i], dep));
+    return;
+  }
+
+  Node *flat = out_->create(node->kind(), 0);
+  flat->copyAttributes(*node);
+  for (const Value *input : node->inputs())
+    flat->addInput(materialize(lookup(input), input->type()));
+  for (const Value *output : node->outputs())
+    flat->addOutput()->copyMetadata(const_cast<Value *>(output));
+  emit(flat, node);
+  if (node->hasSideEffects() && node->outputs().empty())
+    return; // e.g. prim::Print: kept in the graph, not run while specializing
+  std::vector<IValue> results = runOperation(node, std::move(inputs));
+  for (size_t i = 0; i < results.size(); ++i)
+    bind(node->outputs()[i], graphValue(flat->output(i), results[i], dep));
+}
+
+} // namespace
+
+SpecializeResult specializeControlFlow(const Graph &graph,
+                                       const std::vector<IValue> &inputs,
+                                       const SpecializeOptions &options) {
+  Specializer specializer(options);
+  SpecializeResult result = specializer.run(graph, inputs);
+  GRAPH_DUMP("After SpecializeControlFlow:", result.graph);
+  return result;
+}
+
+bool SpecializeControlFlow(std::shared_ptr<Graph> &graph,
+                           const std::vector<IValue> &inputs) {
+  graph = specializeControlFlow(*graph, inputs).graph;
+  return true;
+}
+
+} // namespace s2t

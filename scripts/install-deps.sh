@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages s2t needs to build and test, if any is missing.
+# Run as root (CI and the developers' machines are); uses sudo otherwise.
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ ccache
+  libtorch-dev python3-torch python3-torchvision python3-torchaudio
+  libcli11-dev libgtest-dev nlohmann-json3-dev
+  llvm-14-tools
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,125 @@
+//===- test/unit/SpecializeControlFlowTest.cpp - The pass's C++ API -------===//
+
+#include "ir/Error.h"
+#include "passes/Cleanup.h"
+#include "passes/SpecializeControlFlow.h"
+
+#include <gtest/gtest.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/ir/irparser.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/csrc/jit/runtime/interpreter.h>
+#include <torch/csrc/jit/testing/file_check.h>
+#include <torch/torch.h>
+
+using namespace torch::jit;
+
+namespace {
+
+std::shared_ptr<Graph> parse(const std::string &text) {
+  auto graph = std::make_shared<Graph>();
+  parseIR(text, graph.get());
+  return graph;
+}
+
+std::vector<c10::IValue> runGraph(const std::shared_ptr<Graph> &graph,
+                                  std::vector<c10::IValue> inputs) {
+  GraphExecutor executor(graph, "test");
+  Stack stack(inputs.begin(), inputs.end());
+  executor.run(stack);
+  return stack;
+}
+
+const char *kDataBranch = R"IR(
+graph(%x : Tensor):
+  %none : NoneType = prim::Constant()
+  %zero : int = prim::Constant[value=0]()
+  %one : int = prim::Constant[value=1]()
+  %s : Tensor = aten::sum(%x, %none)
+  %gt : Tensor = aten::gt(%s, %zero)
+  %c : bool = aten::Bool(%gt)
+  %y : Tensor = prim::If(%c)
+    block0():
+      %a : Tensor = aten::add(%x, %one, %one)
+      -> (%a)
+    block1():
+      %b : Tensor = aten::sub(%x, %one, %one)
+      -> (%b)
+  return (%y)
+)IR";
+
+TEST(SpecializeControlFlowTest, DecidesDataBranchAndAgreesWithInterpreter) {
+  auto graph = parse(kDataBranch);
+  for (float sample : {3.0f, -3.0f}) {
+    at::Tensor x = torch::tensor({sample, 1.0f});
+    s2t::SpecializeResult result = s2t::specializeControlFlow(*graph, {x});
+    s2t::cleanupFlatGraph(result.graph);
+    testing::FileCheck()
+        .check_not("prim::If")
+        ->check(sample > 0 ? "aten::add" : "aten::sub")
+        ->run(*result.graph);
+    ASSERT_EQ(result.decisions.size(), 1u);
+    EXPECT_EQ(result.decisions[0].category, s2t::DecisionCategory::Data);
+    EXPECT_EQ(result.decisions[0].outcome, sample > 0 ? 0 : 1);
+    auto expected = runGraph(graph, {x});
+    auto actual = runGraph(result.graph, {x});
+    EXPECT_TRUE(torch::equal(actual[0].toTensor(), expected[0].toTensor()));
+  }
+}
+
+TEST(SpecializeControlFlowTest, UnrollsLoopCountedByScalarArgument) {
+  auto graph = parse(R"IR(
+graph(%x : Tensor, %n : int):
+  %true : bool = prim::Constant[value=1]()
+  %one : int = prim::Constant[value=1]()
+  %y : Tensor = prim::Loop(%n, %true, %x)
+    block0(%i : int, %acc : Tensor):
+      %next : Tensor = aten::add(%acc, %i, %one)
+      -> (%true, %next)
+  return (%y)
+)IR");
+  at::Tensor x = torch::zeros({2});
+  s2t::SpecializeResult result =
+      s2t::specializeControlFlow(*graph, {x, c10::IValue(int64_t(4))});
+  s2t::cleanupFlatGraph(result.graph);
+  testing::FileCheck()
+      .check_not("prim::Loop")
+      ->check_count("aten::add", 4, /*exactly=*/true)
+      ->run(*result.graph);
+  EXPECT_EQ(result.iterationsUnrolled, 4);
+  ASSERT_EQ(result.decisions.size(), 1u);
+  EXPECT_EQ(result.decisions[0].category, s2t::DecisionCategory::Shape);
+  EXPECT_EQ(result.decisions[0].outcome, 4);
+}
+
+TEST(SpecializeControlFlowTest, RunawayLoopIsAnErrorNamingTheLimit) {
+  auto graph = parse(R"IR(
+graph(%x : Tensor):
+  %true : bool = prim::Constant[value=1]()
+  %max : int = prim::Constant[value=9223372036854775807]()
+  %y : Tensor = prim::Loop(%max, %true, %x)
+    block0(%i : int, %acc : Tensor):
+      -> (%true, %acc)
+  return (%y)
+)IR");
+  s2t::SpecializeOptions options;
+  options.maxUnroll = 50;
+  try {
+    s2t::specializeControlFlow(*graph, {torch::zeros({1})}, options);
+    FAIL() << "expected an error";
+  } catch (const s2t::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("--max-unroll=50"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(e.exitCode(), 1);
+  }
+}
+
+TEST(SpecializeControlFlowTest, InPlaceEntryPointReplacesTheGraph) {
+  auto graph = parse(kDataBranch);
+  auto original = graph;
+  EXPECT_TRUE(s2t::SpecializeControlFlow(graph, {torch::ones({2})}));
+  EXPECT_NE(graph.get(), original.get());
+  testing::FileCheck().check_not("prim::If")->run(*graph);
+}
+
+} // namespace

@@ -1,0 +1,182 @@
+//===- tools/s2t-opt/s2t-opt.cpp - The s2t driver --------------------------===//
+//
+// Like LLVM's opt: read a model, run the pipeline, write the result. Every
+// stage is a library call; this file only parses options and reports errors.
+// Exit codes: 0 success, 1 conversion error, 2 usage error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/Error.h"
+#include "ir/ModuleIO.h"
+#include "ir/SampleSpec.h"
+#include "passes/Pipeline.h"
+
+#include <CLI/CLI.hpp>
+#include <torch/csrc/jit/ir/ir.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+const char *kSpecGrammar = R"(
+Sample inputs (--specialize-input=SPEC, one per argument after self, in
+order, or NAME=SPEC by argument name):
+  @FILE.pt                 a value saved with Python's torch.save; a tuple
+                           given as the only spec is the whole argument list
+  3  -2  1.5  1e-3  inf    int and float literals
+  true false True False    bools
+  None                     None, for Optional arguments
+  'text'  "text"           strings
+  [1, 2, 3]  (1, 'a')      lists and tuples, nested freely
+  tensor([[1., 2.], [3., 4.]], dtype=float64)
+                           a tensor; dtype is inferred as torch.tensor does
+                           (float32, int64 or bool) unless given:
+                           float16 bfloat16 float32 float64 uint8 int8 int16
+                           int32 int64 bool
+  A number given for a Tensor argument is a 0-dim tensor, as torch.tensor(3.0)
+  makes it.
+
+Exit codes: 0 success, 1 conversion error, 2 usage error.
+)";
+
+struct Options {
+  std::string input;
+  std::vector<std::string> specs;
+  std::string method = "forward";
+  std::string output;
+  bool freeze = false;
+  int64_t maxUnroll = 100000;
+  bool printAfterAll = false;
+  bool stats = false;
+};
+
+bool isTextOutput(const std::string &path) {
+  auto endsWith = [&](const std::string &suffix) {
+    return path.size() >= suffix.size() &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) ==
+               0;
+  };
+  return path.empty() || path == "-" || endsWith(".ir") || endsWith(".txt");
+}
+
+std::string graphText(const torch::jit::Graph &graph) {
+  std::ostringstream text;
+  text << graph;
+  return text.str();
+}
+
+int run(const Options &options) {
+  s2t::Program program = s2t::loadProgram(options.input, options.method);
+
+  std::vector<s2t::SampleSpec> specs;
+  for (const std::string &text : options.specs)
+    specs.push_back(s2t::parseSampleSpec(text));
+  std::vector<c10::IValue> arguments =
+      s2t::bindSampleSpecs(specs, program.schema);
+
+  s2t::SpecializeOptions specializeOptions;
+  specializeOptions.maxUnroll = options.maxUnroll;
+  s2t::StageCallback afterStage;
+  if (options.printAfterAll)
+    afterStage = [](const std::string &stage, const torch::jit::Graph &graph) {
+      std::cerr << "// -----// IR Dump After " << stage << " //----- //\n"
+                << graph << "\n";
+    };
+  s2t::SpecializeResult result = s2t::specializeProgram(
+      program, arguments, specializeOptions, afterStage);
+
+  if (options.stats) {
+    int64_t counts[3] = {0, 0, 0};
+    for (const s2t::Decision &decision : result.decisions)
+      ++counts[static_cast<int>(decision.category)];
+    std::cerr << "s2t-opt: " << result.decisions.size() << " decisions ("
+              << counts[0] << " constant, " << counts[1] << " shape, "
+              << counts[2] << " data), " << result.iterationsUnrolled
+              << " iterations unrolled, " << result.callsInlined
+              << " calls inlined, " << result.kernelsRun << " kernels run, "
+              << std::distance(result.graph->nodes().begin(),
+                               result.graph->nodes().end())
+              << " nodes out\n";
+  }
+
+  if (isTextOutput(options.output)) {
+    std::string text = graphText(*result.graph);
+    if (options.output.empty() || options.output == "-") {
+      std::cout << text << std::flush;
+      return 0;
+    }
+    s2t::writeAtomically(options.output, [&](const std::string &temporary) {
+      std::ofstream stream(temporary, std::ios::binary);
+      if (!stream || !(stream << text) || !(stream.flush()))
+        s2t::conversionError("cannot write '" + options.output + "'");
+    });
+    return 0;
+  }
+  s2t::saveFlatArchive(program, result.graph, options.output, options.freeze);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"s2t-opt: turn a scripted TorchScript method into a flat, "
+               "trace-equivalent graph for one sample input"};
+  app.footer(kSpecGrammar);
+  app.set_version_flag("--version", "s2t-opt 0.1.0");
+  Options options;
+  app.add_option("input", options.input,
+                 "TorchScript archive (.pt) or textual graph (.ir)")
+      ->required();
+  app.add_option("--specialize-input", options.specs,
+                 "Sample value of one argument (SPEC or NAME=SPEC, "
+                 "repeatable; grammar below)")
+      ->group("Samples");
+  app.add_option("--method", options.method,
+                 "Method of the module to convert")
+      ->capture_default_str()
+      ->group("Input");
+  app.add_option("-o,--output", options.output,
+                 "Output: a TorchScript archive, or graph text when the name "
+                 "ends in .ir/.txt or is '-' (default: graph text on stdout)")
+      ->group("Output");
+  app.add_flag("--freeze", options.freeze,
+               "Fold parameters and attributes into constants "
+               "(archive output)")
+      ->group("Output");
+  app.add_option("--max-unroll", options.maxUnroll,
+                 "Loop iterations to unroll in all before giving up")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Specialization");
+  app.add_flag("--print-after-all", options.printAfterAll,
+               "Print the graph after each stage to stderr")
+      ->group("Debugging");
+  app.add_flag("--stats", options.stats,
+               "Print what the specialization did to stderr")
+      ->group("Debugging");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::string what = e.what();
+    std::cerr << "s2t-opt: error: " << what.substr(0, what.find('\n'))
+              << " (see --help)\n";
+    return 2;
+  }
+
+  try {
+    return run(options);
+  } catch (const s2t::Error &e) {
+    std::cerr << "s2t-opt: error: " << e.what() << "\n";
+    return e.exitCode();
+  } catch (const std::exception &e) {
+    std::string what = e.what();
+    std::cerr << "s2t-opt: error: internal: " << what.substr(0, what.find('\n'))
+              << "\n";
+    return 1;
+  }
+}
