@@ -25,8 +25,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <locale.h>
 #include <sstream>
@@ -48,14 +48,14 @@ struct DtypeName {
 // Accepted dtype spellings (optionally prefixed by 'torch.'). The first
 // spelling of each type is the one used in messages.
 const DtypeName kDtypes[] = {
-    {"float32", at::kFloat},   {"float", at::kFloat},
-    {"float64", at::kDouble},  {"double", at::kDouble},
-    {"float16", at::kHalf},    {"half", at::kHalf},
+    {"float32", at::kFloat},     {"float", at::kFloat},
+    {"float64", at::kDouble},    {"double", at::kDouble},
+    {"float16", at::kHalf},      {"half", at::kHalf},
     {"bfloat16", at::kBFloat16}, {"int64", at::kLong},
-    {"long", at::kLong},       {"int32", at::kInt},
-    {"int", at::kInt},         {"int16", at::kShort},
-    {"short", at::kShort},     {"int8", at::kChar},
-    {"uint8", at::kByte},      {"bool", at::kBool},
+    {"long", at::kLong},         {"int32", at::kInt},
+    {"int", at::kInt},           {"int16", at::kShort},
+    {"short", at::kShort},       {"int8", at::kChar},
+    {"uint8", at::kByte},        {"bool", at::kBool},
 };
 
 std::string dtypeName(at::ScalarType type) {
@@ -87,11 +87,20 @@ std::string quoteString(const std::string &s) {
   std::string out = "'";
   for (char c : s) {
     switch (c) {
-    case '\\': out += "\\\\"; break;
-    case '\'': out += "\\'"; break;
-    case '\n': out += "\\n"; break;
-    case '\t': out += "\\t"; break;
-    default: out += c;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\'':
+      out += "\\'";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      out += c;
     }
   }
   return out + "'";
@@ -218,17 +227,23 @@ struct Number {
 
   double asDouble() const {
     switch (kind) {
-    case Bool: return b ? 1.0 : 0.0;
-    case Int: return static_cast<double>(i);
-    case Float: return d;
+    case Bool:
+      return b ? 1.0 : 0.0;
+    case Int:
+      return static_cast<double>(i);
+    case Float:
+      return d;
     }
     return 0;
   }
   std::string str() const {
     switch (kind) {
-    case Bool: return b ? "True" : "False";
-    case Int: return std::to_string(i);
-    case Float: return formatDouble(d);
+    case Bool:
+      return b ? "True" : "False";
+    case Int:
+      return std::to_string(i);
+    case Float:
+      return formatDouble(d);
     }
     return "";
   }
@@ -243,8 +258,7 @@ using OverflowHandler =
 // dtypes use c10::checked_convert semantics (floats truncate, negative ints
 // wrap into unsigned types, out-of-range values are errors), floating dtypes
 // go through double, bool is "non-zero".
-template <typename T>
-bool storeIntegral(const Number &n, T *out) {
+template <typename T> bool storeIntegral(const Number &n, T *out) {
   switch (n.kind) {
   case Number::Bool:
     *out = static_cast<T>(n.b);
@@ -265,9 +279,15 @@ bool storeIntegral(const Number &n, T *out) {
 
 bool storeBool(const Number &n, bool *out) {
   switch (n.kind) {
-  case Number::Bool: *out = n.b; break;
-  case Number::Int: *out = n.i != 0; break;
-  case Number::Float: *out = static_cast<bool>(n.d); break;
+  case Number::Bool:
+    *out = n.b;
+    break;
+  case Number::Int:
+    *out = n.i != 0;
+    break;
+  case Number::Float:
+    *out = static_cast<bool>(n.d);
+    break;
   }
   return true;
 }
@@ -332,11 +352,21 @@ at::Tensor buildTensor(const std::vector<int64_t> &shape,
       storeBool(flat[k], data + k);
     break;
   }
-  case at::kLong: fillIntegral<int64_t>(t, flat, onOverflow); break;
-  case at::kInt: fillIntegral<int32_t>(t, flat, onOverflow); break;
-  case at::kShort: fillIntegral<int16_t>(t, flat, onOverflow); break;
-  case at::kChar: fillIntegral<int8_t>(t, flat, onOverflow); break;
-  case at::kByte: fillIntegral<uint8_t>(t, flat, onOverflow); break;
+  case at::kLong:
+    fillIntegral<int64_t>(t, flat, onOverflow);
+    break;
+  case at::kInt:
+    fillIntegral<int32_t>(t, flat, onOverflow);
+    break;
+  case at::kShort:
+    fillIntegral<int16_t>(t, flat, onOverflow);
+    break;
+  case at::kChar:
+    fillIntegral<int8_t>(t, flat, onOverflow);
+    break;
+  case at::kByte:
+    fillIntegral<uint8_t>(t, flat, onOverflow);
+    break;
   default:
     TORCH_INTERNAL_ASSERT(false, "unexpected dtype ", type);
   }
@@ -386,8 +416,7 @@ c10::IValue makeList(std::vector<c10::IValue> elems) {
     c10::List<double> list;
     list.reserve(elems.size());
     for (const auto &e : elems)
-      list.push_back(e.isInt() ? static_cast<double>(e.toInt())
-                               : e.toDouble());
+      list.push_back(e.isInt() ? static_cast<double>(e.toInt()) : e.toDouble());
     return list;
   }
   if (allBool) {
@@ -535,9 +564,12 @@ public:
 private:
   static c10::IValue numberValue(const Number &n) {
     switch (n.kind) {
-    case Number::Bool: return n.b;
-    case Number::Int: return n.i;
-    case Number::Float: return n.d;
+    case Number::Bool:
+      return n.b;
+    case Number::Int:
+      return n.i;
+    case Number::Float:
+      return n.d;
     }
     return c10::IValue();
   }
@@ -631,11 +663,21 @@ private:
           fail("unterminated string", start);
         char e = text_[pos_ + 1];
         switch (e) {
-        case '\\': out += '\\'; break;
-        case '"': out += '"'; break;
-        case '\'': out += '\''; break;
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
+        case '\\':
+          out += '\\';
+          break;
+        case '"':
+          out += '"';
+          break;
+        case '\'':
+          out += '\'';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
         default:
           fail(std::string("unknown escape '\\") + e + "'", pos_);
         }
@@ -794,13 +836,12 @@ private:
       fail(std::string(dtype ? "expected ')'" : "expected ',' or ')'") +
            ", got " + here());
     ++pos_;
-    return buildTensor(shape, flat, dtype,
-                       [this](const Number &n, at::ScalarType type) {
-                         fail("value " + n.str() +
-                                  " cannot be converted to dtype " +
-                                  dtypeName(type) + " without overflow",
-                              n.column);
-                       });
+    return buildTensor(
+        shape, flat, dtype, [this](const Number &n, at::ScalarType type) {
+          fail("value " + n.str() + " cannot be converted to dtype " +
+                   dtypeName(type) + " without overflow",
+               n.column);
+        });
   }
 
   const std::string &text_;
@@ -963,8 +1004,7 @@ public:
         out.push_back(std::move(*r));
       }
       if (tupleType.schema())
-        return c10::IValue(c10::ivalue::Tuple::createNamed(
-            std::move(out), t));
+        return c10::IValue(c10::ivalue::Tuple::createNamed(std::move(out), t));
       return c10::IValue(c10::ivalue::Tuple::create(std::move(out)));
     }
     case c10::TypeKind::DictType: {
@@ -1078,14 +1118,17 @@ SampleSpec parseSampleSpec(const std::string &text) {
   });
 }
 
-std::vector<c10::IValue> bindSampleSpecs(const std::vector<SampleSpec> &specs,
-                                         const c10::FunctionSchema &schema) {
+namespace {
+std::vector<c10::IValue> bindImpl(const std::vector<SampleSpec> &specs,
+                                  const c10::FunctionSchema &schema) {
   const std::vector<c10::Argument> &all = schema.arguments();
   size_t first = 0;
   if (!all.empty() && all[0].type()->cast<c10::ClassType>())
     first = 1;
   const size_t n = all.size() - first;
-  auto argAt = [&](size_t i) -> const c10::Argument & { return all[first + i]; };
+  auto argAt = [&](size_t i) -> const c10::Argument & {
+    return all[first + i];
+  };
   auto describeArgs = [&]() {
     if (n == 0)
       return std::string("no arguments");
@@ -1172,8 +1215,8 @@ std::vector<c10::IValue> bindSampleSpecs(const std::vector<SampleSpec> &specs,
       auto r = coercer.run(*slots[i], type, /*conversions=*/true);
       if (r)
         return *r;
-      std::string msg = where + " expects " + typeStr + ", got " +
-                        describe(*slots[i]);
+      std::string msg =
+          where + " expects " + typeStr + ", got " + describe(*slots[i]);
       if (!coercer.path.empty())
         msg += ": element " + coercer.path + " expects " +
                coercer.failedType->annotation_str() + ", got " +
@@ -1184,6 +1227,13 @@ std::vector<c10::IValue> bindSampleSpecs(const std::vector<SampleSpec> &specs,
     }));
   }
   return result;
+}
+} // namespace
+
+std::vector<c10::IValue> bindSampleSpecs(const std::vector<SampleSpec> &specs,
+                                         const c10::FunctionSchema &schema) {
+  return guarded("cannot bind samples to method '" + schema.name() + "'",
+                 [&] { return bindImpl(specs, schema); });
 }
 
 } // namespace s2t

@@ -54,7 +54,7 @@ TEST(SpecializeControlFlowTest, DecidesDataBranchAndAgreesWithInterpreter) {
     at::Tensor x = torch::tensor({sample, 1.0f});
     s2t::SpecializeResult result = s2t::specializeControlFlow(*graph, {x});
     s2t::cleanupFlatGraph(result.graph);
-    testing::FileCheck()
+    torch::jit::testing::FileCheck()
         .check_not("prim::If")
         ->check(sample > 0 ? "aten::add" : "aten::sub")
         ->run(*result.graph);
@@ -82,7 +82,7 @@ graph(%x : Tensor, %n : int):
   s2t::SpecializeResult result =
       s2t::specializeControlFlow(*graph, {x, c10::IValue(int64_t(4))});
   s2t::cleanupFlatGraph(result.graph);
-  testing::FileCheck()
+  torch::jit::testing::FileCheck()
       .check_not("prim::Loop")
       ->check_count("aten::add", 4, /*exactly=*/true)
       ->run(*result.graph);
@@ -119,7 +119,7 @@ TEST(SpecializeControlFlowTest, InPlaceEntryPointReplacesTheGraph) {
   auto original = graph;
   EXPECT_TRUE(s2t::SpecializeControlFlow(graph, {torch::ones({2})}));
   EXPECT_NE(graph.get(), original.get());
-  testing::FileCheck().check_not("prim::If")->run(*graph);
+  torch::jit::testing::FileCheck().check_not("prim::If")->run(*graph);
 }
 
 } // namespace
