@@ -48,6 +48,8 @@ const char *toString(DecisionCategory category) {
   return "?";
 }
 
+std::string Decision::location() const { return sourceLocation(node); }
+
 namespace {
 
 bool containsTensorOrObject(const TypePtr &type) {
@@ -349,7 +351,7 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
 
 void Specializer::record(Decision::Kind kind, DecisionCategory category,
                          const Node *node, int64_t outcome) {
-  result_.decisions.push_back({kind, category, sourceLocation(node), outcome});
+  result_.decisions.push_back({kind, category, node, outcome});
 }
 
 IValue Specializer::decide(const AV &av, const Node *at) {

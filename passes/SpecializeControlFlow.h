@@ -18,6 +18,7 @@
 namespace torch {
 namespace jit {
 struct Graph;
+struct Node;
 } // namespace jit
 } // namespace torch
 
@@ -31,8 +32,13 @@ const char *toString(DecisionCategory category);
 struct Decision {
   enum Kind : uint8_t { If, Loop } kind;
   DecisionCategory category;
-  std::string location; ///< file:line:col of the model's code, or the node
-  int64_t outcome;      ///< branch taken (0 = then, 1 = else) or iterations
+  /// The node of the scripted graph (or of a callee's graph); it lives as long
+  /// as the graph that was specialized.
+  const torch::jit::Node *node;
+  int64_t outcome; ///< branch taken (0 = then, 1 = else) or iterations
+
+  /// file:line:col of the model's code, or the node's text.
+  std::string location() const;
 };
 
 struct SpecializeOptions {
