@@ -3,6 +3,7 @@
 #include "ir/ModuleIO.h"
 
 #include "ir/Error.h"
+#include "ir/OperatorLibraries.h"
 
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/api/module.h>
@@ -85,8 +86,10 @@ Program loadArchive(const std::string &path, const std::string &method) {
   try {
     program.module = std::make_shared<Module>(torch::jit::load(path));
   } catch (const std::exception &e) {
+    std::string why = firstLine(e.what());
+    std::string load = suggestLoadFor(why);
     conversionError("cannot load '" + path + "' as a TorchScript archive: " +
-                    firstLine(e.what()));
+                    why + (load.empty() ? "" : " (try " + load + ")"));
   }
   auto found = program.module->find_method(method);
   if (!found) {

@@ -8,6 +8,7 @@
 
 #include "ir/Error.h"
 #include "ir/ModuleIO.h"
+#include "ir/OperatorLibraries.h"
 #include "ir/SampleSpec.h"
 #include "passes/Pipeline.h"
 
@@ -43,6 +44,7 @@ Exit codes: 0 success, 1 conversion error, 2 usage error.
 
 struct Options {
   std::string input;
+  std::vector<std::string> loads;
   std::vector<std::string> specs;
   std::string method = "forward";
   std::string output;
@@ -68,6 +70,8 @@ std::string graphText(const torch::jit::Graph &graph) {
 }
 
 int run(const Options &options) {
+  for (const std::string &library : options.loads)
+    s2t::loadOperatorLibrary(library);
   s2t::Program program = s2t::loadProgram(options.input, options.method);
 
   std::vector<s2t::SampleSpec> specs;
@@ -133,6 +137,11 @@ int main(int argc, char **argv) {
                  "Sample value of one argument (SPEC or NAME=SPEC, "
                  "repeatable; grammar below)")
       ->group("Samples");
+  app.add_option("--load", options.loads,
+                 "Load a shared library of operators first (repeatable): a "
+                 "path, or 'torchvision' / 'torchaudio' for those packages' "
+                 "operator libraries")
+      ->group("Input");
   app.add_option("--method", options.method,
                  "Method of the module to convert")
       ->capture_default_str()
