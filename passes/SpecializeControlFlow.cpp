@@ -23,6 +23,7 @@
 #include "ir/AbstractValue.h"
 #include "ir/Error.h"
 #include "ir/SourceLocation.h"
+#include "passes/LazyEvaluator.h"
 
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
@@ -82,6 +83,11 @@ bool isMetadataQuery(const Node *node) {
   return kinds.count(node->kind()) != 0;
 }
 
+bool isDeviceQuery(Symbol kind) {
+  return kind == prim::device || kind == prim::is_cuda ||
+         kind == Symbol::fromQualString("prim::is_meta");
+}
+
 /// Operations that read sizes: kept in the flat graph so that they stay
 /// dynamic, but what they return depends on the shape only.
 bool isShapeRead(const Node *node) {
@@ -104,7 +110,12 @@ bool writesArgument(const Node *node, size_t index) {
 class Specializer {
 public:
   Specializer(const SpecializeOptions &options)
-      : options_(options), out_(std::make_shared<Graph>()) {}
+      : options_(options), out_(std::make_shared<Graph>()),
+        evaluator_([](const Node *origin, const std::string &message) {
+          conversionError(sourceLocation(origin) +
+                          ": running the sample failed: " +
+                          message.substr(0, message.find('\n')));
+        }) {}
 
   SpecializeResult run(const Graph &graph, const std::vector<IValue> &inputs);
 
@@ -127,9 +138,10 @@ private:
   const AV &lookup(const Value *value) const;
   void bind(const Value *value, AV av) { env_[value] = std::move(av); }
   AV fromIValue(const IValue &value, DecisionCategory dep);
-  AV graphValue(Value *value, IValue sample, DecisionCategory dep);
+  AV graphValue(Value *value, DecisionCategory dep);
 
-  /// The sample value of `av` (structures are built as IValues).
+  /// The sample value of `av` (structures are built as IValues) with tensors
+  /// of the flat graph on the meta device: exact except for tensor data.
   IValue concrete(const AV &av);
   /// `av` as a value of the flat graph, emitting what builds it.
   Value *materialize(const AV &av, const TypePtr &expected);
@@ -142,7 +154,11 @@ private:
   /// prim::ListUnpack / prim::TupleUnpack where needed.
   std::shared_ptr<Aggregate> asAggregate(const AV &av, const Node *at);
 
-  Node *emit(Node *node, const Node *origin);
+  /// Appends `node` to the flat graph with the source range of `source`; its
+  /// sample value is computed, when needed, with `operatorOf`'s operator (by
+  /// default the node's own).
+  Node *emit(Node *node, const Node *source,
+             const Node *operatorOf = nullptr);
   /// Runs `node`'s operator on sample values.
   std::vector<IValue> runOperation(const Node *node, std::vector<IValue> inputs);
   [[noreturn]] void unsupported(const Node *node, const std::string &why);
@@ -153,6 +169,7 @@ private:
 
   const SpecializeOptions &options_;
   std::shared_ptr<Graph> out_;
+  LazyEvaluator evaluator_;
   std::unordered_map<const Value *, AV> env_;
   /// prim::SetAttr writes and the first read of each attribute, per object, so
   /// that structures read from attributes keep their identity.
@@ -211,16 +228,17 @@ AV Specializer::fromIValue(const IValue &value, DecisionCategory dep) {
   return AV::constant(value, dep);
 }
 
-AV Specializer::graphValue(Value *value, IValue sample, DecisionCategory dep) {
-  return AV::graph(value, std::move(sample), dep);
+AV Specializer::graphValue(Value *value, DecisionCategory dep) {
+  return AV::graph(value, IValue(), dep);
 }
 
 IValue Specializer::concrete(const AV &av) {
   switch (av.kind) {
   case AV::Constant:
-  case AV::Graph:
   case AV::Object:
     return av.value;
+  case AV::Graph:
+    return evaluator_.meta(av.graphValue);
   case AV::Uninitialized:
     return IValue();
   case AV::Aggregate:
@@ -261,11 +279,17 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
   switch (av.kind) {
   case AV::Graph:
     return av.graphValue;
-  case AV::Uninitialized:
-    return out_->insertNode(out_->createUninitialized(expected))->output();
+  case AV::Uninitialized: {
+    Value *value =
+        out_->insertNode(out_->createUninitialized(expected))->output();
+    evaluator_.setKnown(value, IValue());
+    return value;
+  }
   case AV::Constant: {
-    if (auto constant = tryInsertConstant(*out_, av.value))
+    if (auto constant = tryInsertConstant(*out_, av.value)) {
+      evaluator_.setKnown(*constant, av.value);
       return *constant;
+    }
     TORCH_INTERNAL_ASSERT(false, "cannot insert constant of type ",
                           av.value.type()->repr_str());
   }
@@ -284,6 +308,7 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
                     parent->second.first->type());
     Value *value = out_->insertGetAttr(parentValue, parent->second.second);
     value->setType(object->type());
+    evaluator_.setKnown(value, av.value);
     moduleValues_[object.get()] = value;
     return value;
   }
@@ -304,15 +329,16 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
       allConstant &= element.kind == AV::Constant &&
                      !element.value.isTensor();
     if (allConstant && !agg.elements.empty()) {
-      if (auto constant = tryInsertConstant(*out_, concrete(av))) {
+      IValue list = concrete(av);
+      if (auto constant = tryInsertConstant(*out_, list)) {
+        evaluator_.setKnown(*constant, list);
         result = *constant;
         break;
       }
     }
     for (const AV &element : agg.elements)
       elements.push_back(materialize(element, elementType));
-    result =
-        out_->insertNode(out_->createList(elementType, elements))->output();
+    result = emit(out_->createList(elementType, elements), nullptr)->output();
     break;
   }
   case Aggregate::Tuple: {
@@ -321,10 +347,10 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
       elements.push_back(materialize(
           agg.elements[i], tupleType ? tupleType->elements().at(i)
                                      : agg.elements[i].staticType()));
-    result = out_
-                 ->insertNode(out_->createTuple(
-                     elements, tupleType && tupleType->schema() ? tupleType
-                                                                : nullptr))
+    result = emit(out_->createTuple(elements, tupleType && tupleType->schema()
+                                                  ? tupleType
+                                                  : nullptr),
+                  nullptr)
                  ->output();
     break;
   }
@@ -332,14 +358,14 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
     const auto &dictType = agg.type->expectRef<DictType>();
     std::vector<Value *> keys;
     for (size_t i = 0; i < agg.keys.size(); ++i) {
-      keys.push_back(out_->insertConstant(agg.keys[i]));
+      keys.push_back(materialize(AV::constant(agg.keys[i], agg.dep),
+                                 dictType.getKeyType()));
       elements.push_back(
           materialize(agg.elements[i], dictType.getValueType()));
     }
-    result = out_
-                 ->insertNode(out_->createDict(dictType.getKeyType(),
-                                               dictType.getValueType(), keys,
-                                               elements))
+    result = emit(out_->createDict(dictType.getKeyType(),
+                                   dictType.getValueType(), keys, elements),
+                  nullptr)
                  ->output();
     break;
   }
@@ -380,43 +406,44 @@ std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
     return av.agg;
   if (av.kind != AV::Graph)
     unsupported(at, "expected a list, tuple or dict, got " +
-                        av.value.tagKind());
+                        concrete(av).tagKind());
   auto known = unpacked_.find(av.graphValue);
   if (known != unpacked_.end())
     return known->second;
   // A list or tuple computed by an operation of the flat graph: unpack it into
   // its elements, as a trace records prim::ListUnpack.
   Value *value = av.graphValue;
+  IValue sample = evaluator_.meta(value);
   std::shared_ptr<Aggregate> agg;
-  if (av.value.isList()) {
+  if (sample.isList()) {
     auto elementType = value->type()->expectRef<ListType>().getElementType();
-    c10::List<IValue> list = av.value.toList();
-    Node *unpack = out_->insertNode(out_->createListUnpack(value, list.size()));
+    size_t size = sample.toListRef().size();
+    Node *unpack = emit(out_->createListUnpack(value, size), at);
     agg = std::make_shared<Aggregate>(Aggregate::List, value->type());
-    for (size_t i = 0; i < list.size(); ++i) {
+    for (size_t i = 0; i < size; ++i) {
       unpack->output(i)->setType(elementType);
-      agg->elements.push_back(graphValue(unpack->output(i), list.get(i), av.dep));
+      agg->elements.push_back(graphValue(unpack->output(i), av.dep));
     }
-  } else if (av.value.isTuple()) {
-    Node *unpack = out_->insertNode(out_->createTupleUnpack(value));
+  } else if (sample.isTuple()) {
+    Node *unpack = emit(out_->createTupleUnpack(value), at);
     agg = std::make_shared<Aggregate>(Aggregate::Tuple, value->type());
-    const auto &elements = av.value.toTupleRef().elements();
-    for (size_t i = 0; i < elements.size(); ++i)
-      agg->elements.push_back(
-          graphValue(unpack->output(i), elements[i], av.dep));
-  } else if (av.value.isGenericDict()) {
+    for (Value *element : unpack->outputs())
+      agg->elements.push_back(graphValue(element, av.dep));
+  } else if (sample.isGenericDict()) {
     auto dictType = value->type()->expect<DictType>();
     agg = std::make_shared<Aggregate>(Aggregate::Dict, value->type());
-    for (const auto &entry : av.value.toGenericDict()) {
-      Value *key = out_->insertConstant(entry.key());
-      Node *get = out_->insertNode(out_->create(aten::__getitem__, {value, key}));
+    for (const auto &entry : sample.toGenericDict()) {
+      Value *key = materialize(AV::constant(entry.key(), av.dep),
+                               dictType->getKeyType());
+      Node *get = out_->create(aten::__getitem__, {value, key});
       get->output()->setType(dictType->getValueType());
+      emit(get, at);
       agg->keys.push_back(entry.key());
-      agg->elements.push_back(graphValue(get->output(), entry.value(), av.dep));
+      agg->elements.push_back(graphValue(get->output(), av.dep));
     }
   } else {
     unsupported(at, "expected a list, tuple or dict, got " +
-                        av.value.tagKind());
+                        sample.tagKind());
   }
   agg->dep = av.dep;
   agg->materialized = value;
@@ -425,13 +452,16 @@ std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
   return agg;
 }
 
-Node *Specializer::emit(Node *node, const Node *origin) {
-  if (origin) {
-    node->setSourceRange(origin->sourceRange());
-    if (origin->callstack())
-      node->setCallStack(*origin->callstack());
+Node *Specializer::emit(Node *node, const Node *source,
+                        const Node *operatorOf) {
+  if (source) {
+    node->setSourceRange(source->sourceRange());
+    if (source->callstack())
+      node->setCallStack(*source->callstack());
   }
-  return out_->insertNode(node);
+  out_->insertNode(node);
+  evaluator_.emitted(node, operatorOf);
+  return node;
 }
 
 std::vector<IValue> Specializer::runOperation(const Node *node,
@@ -450,11 +480,6 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
                     node->kind().toQualString() +
                     " on the sample failed: " + message);
   }
-  for (const Value *output : node->outputs())
-    if (output->type()->kind() == TypeKind::TensorType) {
-      ++result_.kernelsRun;
-      break;
-    }
   TORCH_INTERNAL_ASSERT(stack.size() == node->outputs().size());
   return stack;
 }
@@ -476,6 +501,7 @@ SpecializeResult Specializer::run(const Graph &graph,
     const Value *input = graph.inputs()[i];
     Value *flatInput = out_->addInput()->copyMetadata(const_cast<Value *>(input));
     const IValue &sample = inputs[i];
+    evaluator_.setKnown(flatInput, sample);
     if (sample.isObject()) {
       moduleValues_[sample.toObject().get()] = flatInput;
       abstractInputs.push_back(AV::object(sample, DecisionCategory::Constant));
@@ -492,18 +518,20 @@ SpecializeResult Specializer::run(const Graph &graph,
       bound = out_->insertNode(out_->create(prim::unchecked_cast, {flatInput}))
                   ->output()
                   ->setType(optional->getElementType());
+      evaluator_.setKnown(bound, sample);
     }
     DecisionCategory dep = sample.isTensor() || sample.isList() ||
                                    sample.isTuple() || sample.isGenericDict()
                                ? DecisionCategory::Data
                                : DecisionCategory::Shape;
-    abstractInputs.push_back(graphValue(bound, sample, dep));
+    abstractInputs.push_back(graphValue(bound, dep));
   }
 
   std::vector<AV> outputs = walkGraph(graph, std::move(abstractInputs));
   for (size_t i = 0; i < outputs.size(); ++i)
     out_->registerOutput(materialize(outputs[i], graph.outputs()[i]->type()));
   result_.graph = out_;
+  result_.kernelsRun = evaluator_.kernelsRun();
   return std::move(result_);
 }
 
@@ -667,7 +695,8 @@ void Specializer::walkGetAttr(const Node *node) {
     Value *flat = out_->insertGetAttr(materialize(object, instance->type()), name);
     flat->setType(node->output()->type());
     flat->node()->setSourceRange(node->sourceRange());
-    av = graphValue(flat, value, object.dep);
+    evaluator_.setKnown(flat, value);
+    av = graphValue(flat, object.dep);
   } else {
     av = fromIValue(value, object.dep);
   }
@@ -808,11 +837,10 @@ bool Specializer::walkStructural(const Node *node) {
       unsupported(node, "unwraps an Optional that is None on the sample");
     if (value.kind == AV::Graph &&
         !value.graphValue->type()->isSubtypeOf(*node->output()->type())) {
-      Node *cast = emit(out_->create(prim::unchecked_cast,
-                                     {value.graphValue}),
-                        node);
+      Node *cast = out_->create(prim::unchecked_cast, {value.graphValue});
       cast->output()->setType(node->output()->type());
-      out(graphValue(cast->output(), value.value, value.dep));
+      emit(cast, node);
+      out(graphValue(cast->output(), value.dep));
       return true;
     }
     out(value);
@@ -825,7 +853,7 @@ bool Specializer::walkStructural(const Node *node) {
     if (a.isNone() || b.isNone()) {
       const AV &other = a.isNone() ? b : a;
       bool isNone = other.isNone() ||
-                    (other.kind == AV::Graph && other.value.isNone());
+                    (other.kind == AV::Graph && concrete(other).isNone());
       DecisionCategory dep = std::min(other.dep, DecisionCategory::Shape);
       out(AV::constant(IValue(isNone != negate), dep));
       return true;
@@ -839,7 +867,7 @@ bool Specializer::walkStructural(const Node *node) {
   }
   case prim::isinstance: {
     const AV &value = in(0);
-    TypePtr type = value.kind == AV::Graph ? value.value.type()
+    TypePtr type = value.kind == AV::Graph ? concrete(value).type()
                                            : value.staticType();
     bool matches = false;
     for (const TypePtr &candidate : node->tys(attr::types))
@@ -854,20 +882,23 @@ bool Specializer::walkStructural(const Node *node) {
     if (node->inputs().size() != 1)
       return false;
     const AV &tensor = in(0);
-    if (tensor.kind != AV::Graph || !tensor.value.isTensor())
+    if (tensor.kind != AV::Graph)
+      return false;
+    IValue sample = concrete(tensor);
+    if (!sample.isTensor())
       return false;
     auto agg = newAggregate(Aggregate::List);
     agg->dep = DecisionCategory::Shape;
     DecisionCategory dep = std::min(tensor.dep, DecisionCategory::Shape);
-    const at::Tensor &sample = tensor.value.toTensor();
-    for (int64_t dim = 0; dim < sample.dim(); ++dim) {
-      Node *size = emit(out_->create(aten::size,
-                                     {tensor.graphValue,
-                                      out_->insertConstant(dim)}),
-                        node);
+    for (int64_t dim = 0; dim < sample.toTensor().dim(); ++dim) {
+      Node *size = out_->create(
+          aten::size,
+          {tensor.graphValue,
+           materialize(AV::constant(dim, DecisionCategory::Constant),
+                       IntType::get())});
       size->output()->setType(IntType::get());
-      agg->elements.push_back(graphValue(size->output(),
-                                         IValue(sample.size(dim)), dep));
+      emit(size, node);
+      agg->elements.push_back(graphValue(size->output(), dep));
     }
     out(AV::aggregate(std::move(agg), dep));
     return true;
@@ -1108,49 +1139,59 @@ bool Specializer::walkStructural(const Node *node) {
 void Specializer::walkGeneric(const Node *node) {
   bool allConstant = true;
   bool producesTensorOrObject = false;
-  for (const Value *input : node->inputs())
-    allConstant &= lookup(input).isConstantTree();
-  for (const Value *output : node->outputs())
-    producesTensorOrObject |= containsTensorOrObject(output->type());
-
   bool metadata = isMetadataQuery(node);
   bool readsShapeOnly = metadata || isShapeRead(node);
   DecisionCategory dep = DecisionCategory::Constant;
-  std::vector<IValue> inputs;
-  inputs.reserve(node->inputs().size());
   for (size_t i = 0; i < node->inputs().size(); ++i) {
     const AV &av = lookup(node->input(i));
+    allConstant &= av.isConstantTree();
     dep = std::max(dep, readsShapeOnly
                             ? std::min(av.dep, DecisionCategory::Shape)
                             : av.dep);
     if (av.kind == AV::Aggregate && writesArgument(node, i))
       unsupported(node, "mutates a list, tuple or dict in a way s2t does "
                         "not model");
-    inputs.push_back(concrete(av));
   }
+  for (const Value *output : node->outputs())
+    producesTensorOrObject |= containsTensorOrObject(output->type());
 
-  // Metadata reads are answered from the sample and baked in, as a trace does;
-  // operations on constants that make no tensor are folded.
+  if (metadata) {
+    // Answered from the sample's metadata and baked in, as a trace does.
+    const AV &tensor = lookup(node->input(0));
+    if (tensor.kind == AV::Graph && isDeviceQuery(node->kind())) {
+      c10::Device device = evaluator_.device(tensor.graphValue);
+      IValue answer = node->kind() == prim::device ? IValue(device)
+                      : node->kind() == prim::is_cuda
+                          ? IValue(device.is_cuda())
+                          : IValue(device.is_meta());
+      bind(node->output(), AV::constant(answer, dep));
+      return;
+    }
+  }
+  // Operations on constants that make no tensor are folded.
   if (metadata || (allConstant && !producesTensorOrObject &&
                    !node->isNondeterministic() && !node->hasSideEffects())) {
+    std::vector<IValue> inputs;
+    inputs.reserve(node->inputs().size());
+    for (const Value *input : node->inputs())
+      inputs.push_back(concrete(lookup(input)));
     std::vector<IValue> results = runOperation(node, std::move(inputs));
     for (size_t i = 0; i < results.size(); ++i)
       bind(node->outputs()[i], fromIValue(results[i], dep));
     return;
   }
 
+  // Everything else goes into the flat graph, computed only if a decision
+  // needs it.
   Node *flat = out_->create(node->kind(), 0);
   flat->copyAttributes(*node);
   for (const Value *input : node->inputs())
     flat->addInput(materialize(lookup(input), input->type()));
   for (const Value *output : node->outputs())
     flat->addOutput()->copyMetadata(const_cast<Value *>(output));
-  emit(flat, node);
-  if (node->hasSideEffects() && node->outputs().empty())
-    return; // e.g. prim::Print: kept in the graph, not run while specializing
-  std::vector<IValue> results = runOperation(node, std::move(inputs));
-  for (size_t i = 0; i < results.size(); ++i)
-    bind(node->outputs()[i], graphValue(flat->output(i), results[i], dep));
+  emit(flat, node, node);
+  for (size_t i = 0; i < node->outputs().size(); ++i)
+    bind(node->outputs()[i], graphValue(flat->output(i), dep));
 }
 
 } // namespace

@@ -1,0 +1,612 @@
+//===- passes/LazyEvaluator.cpp - Sample values on demand -----------------===//
+//
+// See LazyEvaluator.h. The flat graph is straight-line code, so program order
+// is the order of its node list, and Node::isBefore compares positions.
+//
+// Aliasing is tracked with a union-find over flat-graph values: operator
+// schemas say which outputs alias which inputs; nodes without a schema (list
+// and tuple construction and unpacking, casts) are taken to alias everything
+// they touch. Each alias class keeps the nodes that write to it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/LazyEvaluator.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/jit_log.h>
+#include <torch/csrc/jit/runtime/interpreter.h>
+#include <torch/csrc/jit/runtime/operator.h>
+#include <torch/csrc/jit/runtime/symbolic_shape_registry.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace s2t {
+
+using namespace torch::jit;
+
+namespace {
+
+bool isTensorType(const TypePtr &type) {
+  return type->kind() == TypeKind::TensorType;
+}
+
+bool containsTensor(const TypePtr &type) {
+  if (isTensorType(type))
+    return true;
+  for (const TypePtr &contained : type->containedTypes())
+    if (containsTensor(contained))
+      return true;
+  return false;
+}
+
+bool isDeviceType(const TypePtr &type) {
+  if (type->kind() == TypeKind::DeviceObjType)
+    return true;
+  if (auto optional = type->cast<OptionalType>())
+    return optional->getElementType()->kind() == TypeKind::DeviceObjType;
+  return false;
+}
+
+/// Operators that read a tensor's metadata only, so their result on a meta
+/// tensor is exact.
+bool readsMetadataOnly(Symbol kind) {
+  static const std::unordered_set<Symbol> kinds = [] {
+    std::unordered_set<Symbol> result;
+    for (const char *name :
+         {"aten::size", "aten::sym_size", "aten::dim", "aten::numel",
+          "aten::len", "aten::stride", "aten::is_contiguous", "prim::dtype",
+          "prim::layout", "aten::is_floating_point", "aten::is_complex",
+          "prim::requires_grad", "prim::shape"})
+      result.insert(Symbol::fromQualString(name));
+    return result;
+  }();
+  return kinds.count(kind) != 0;
+}
+
+/// Nodes that move values around without computing: not counted as kernels.
+bool isDataMovement(Symbol kind) {
+  return kind == prim::ListConstruct || kind == prim::ListUnpack ||
+         kind == prim::TupleConstruct || kind == prim::TupleUnpack ||
+         kind == prim::DictConstruct || kind == prim::unchecked_cast ||
+         kind == prim::Constant || kind == prim::GetAttr ||
+         kind == prim::Uninitialized || kind == aten::__getitem__;
+}
+
+void collectAliasSets(const c10::AliasInfo *info,
+                      std::vector<Symbol> &sets, bool &wildcard) {
+  if (!info)
+    return;
+  for (const Symbol &set : info->beforeSets()) {
+    if (set == c10::AliasInfo::wildcardSet())
+      wildcard = true;
+    else
+      sets.push_back(set);
+  }
+  for (const c10::AliasInfo &contained : info->containedTypes())
+    collectAliasSets(&contained, sets, wildcard);
+}
+
+c10::IValue toMeta(const c10::IValue &value) {
+  if (value.isTensor()) {
+    const at::Tensor &tensor = value.toTensor();
+    if (!tensor.defined() || tensor.is_meta())
+      return value;
+    return at::empty_strided(tensor.sizes(), tensor.strides(),
+                             tensor.options().device(c10::kMeta));
+  }
+  if (value.isTensorList() || (value.isList() && containsTensor(value.type()))) {
+    c10::impl::GenericList list(value.toList().elementType());
+    for (const c10::IValue &element : value.toListRef())
+      list.push_back(toMeta(element));
+    return list;
+  }
+  if (value.isTuple() && containsTensor(value.type())) {
+    std::vector<c10::IValue> elements;
+    for (const c10::IValue &element : value.toTupleRef().elements())
+      elements.push_back(toMeta(element));
+    return c10::ivalue::Tuple::create(std::move(elements));
+  }
+  return value;
+}
+
+bool isMetaOnly(const c10::IValue &value) {
+  if (value.isTensor())
+    return value.toTensor().defined() && value.toTensor().is_meta();
+  if (value.isList()) {
+    for (const c10::IValue &element : value.toListRef())
+      if (isMetaOnly(element))
+        return true;
+    return false;
+  }
+  if (value.isTuple()) {
+    for (const c10::IValue &element : value.toTupleRef().elements())
+      if (isMetaOnly(element))
+        return true;
+  }
+  return false;
+}
+
+} // namespace
+
+struct LazyEvaluator::State {
+  struct ValueInfo {
+    c10::IValue real;
+    c10::IValue meta;
+    bool hasReal = false;
+    bool hasMeta = false;
+    c10::Device device = c10::kCPU;
+  };
+  struct NodeInfo {
+    const Node *origin = nullptr;
+    bool ranReal = false;
+    bool ranMeta = false;
+    bool random = false;
+    bool mutates = false;
+    std::vector<size_t> written; ///< inputs the node writes to
+    c10::optional<Operation> operation;
+  };
+  enum Mode { Meta, Real };
+
+  explicit State(FailureHandler onFailure) : onFailure(std::move(onFailure)) {}
+
+  FailureHandler onFailure;
+  std::unordered_map<const Value *, ValueInfo> values;
+  std::unordered_map<const Node *, NodeInfo> nodes;
+  std::unordered_map<const Value *, const Value *> parent;
+  std::unordered_map<const Value *, std::vector<Value *>> members;
+  std::unordered_map<const Value *, std::vector<Node *>> writers;
+  std::vector<Node *> randomNodes;
+  int64_t *kernelsRun = nullptr;
+
+  // --- alias classes ---------------------------------------------------
+  const Value *find(const Value *value) {
+    auto it = parent.find(value);
+    if (it == parent.end())
+      return value;
+    const Value *root = find(it->second);
+    it->second = root;
+    return root;
+  }
+  void unite(Value *a, Value *b) {
+    const Value *ra = find(a), *rb = find(b);
+    if (ra == rb)
+      return;
+    auto &ma = membersOf(ra), &mb = membersOf(rb);
+    if (ma.size() < mb.size()) {
+      std::swap(ra, rb);
+    }
+    auto &big = members[ra], &small = members[rb];
+    big.insert(big.end(), small.begin(), small.end());
+    members.erase(rb);
+    auto &bigWriters = writers[ra];
+    auto smallWriters = writers.find(rb);
+    if (smallWriters != writers.end()) {
+      bigWriters.insert(bigWriters.end(), smallWriters->second.begin(),
+                        smallWriters->second.end());
+      writers.erase(smallWriters);
+    }
+    parent[rb] = ra;
+  }
+  std::vector<Value *> &membersOf(const Value *root) {
+    auto &list = members[root];
+    if (list.empty())
+      list.push_back(const_cast<Value *>(root));
+    return list;
+  }
+
+  // --- state ----------------------------------------------------------
+  bool has(const Value *value, Mode mode) {
+    auto it = values.find(value);
+    if (it == values.end())
+      return false;
+    return it->second.hasReal || (mode == Meta && it->second.hasMeta);
+  }
+  bool ran(Node *node, Mode mode) {
+    auto it = nodes.find(node);
+    if (it == nodes.end())
+      return true; // not emitted through us: constants, known values
+    return it->second.ranReal || (mode == Meta && it->second.ranMeta);
+  }
+
+  c10::IValue input(const Value *value, Mode mode) {
+    ValueInfo &info = values[value];
+    if (mode == Real) {
+      TORCH_INTERNAL_ASSERT(info.hasReal, "no sample value for %",
+                            value->debugName());
+      return info.real;
+    }
+    if (!info.hasMeta) {
+      TORCH_INTERNAL_ASSERT(info.hasReal, "no metadata for %",
+                            value->debugName());
+      info.meta = toMeta(info.real);
+      info.hasMeta = true;
+    }
+    return info.meta;
+  }
+
+  /// The interpreter runs these as instructions, not operators.
+  static bool runStructural(Node *node, Stack &stack) {
+    switch (node->kind()) {
+    case prim::ListConstruct: {
+      c10::impl::GenericList list(
+          node->output()->type()->expectRef<ListType>().getElementType());
+      list.reserve(stack.size());
+      for (IValue &element : stack)
+        list.push_back(std::move(element));
+      stack.clear();
+      stack.emplace_back(std::move(list));
+      return true;
+    }
+    case prim::ListUnpack: {
+      c10::List<IValue> list = stack.back().toList();
+      TORCH_CHECK(list.size() == node->outputs().size(),
+                  "unpacks a list of ", list.size(), " elements into ",
+                  node->outputs().size(), " values");
+      stack.clear();
+      for (size_t i = 0; i < list.size(); ++i)
+        stack.push_back(list.get(i));
+      return true;
+    }
+    case prim::TupleConstruct: {
+      auto type = node->output()->type()->cast<TupleType>();
+      std::vector<IValue> elements(std::make_move_iterator(stack.begin()),
+                                   std::make_move_iterator(stack.end()));
+      stack.clear();
+      if (type && type->schema())
+        stack.emplace_back(
+            c10::ivalue::Tuple::createNamed(std::move(elements), type));
+      else
+        stack.emplace_back(c10::ivalue::Tuple::create(std::move(elements)));
+      return true;
+    }
+    case prim::TupleUnpack: {
+      auto tuple = stack.back().toTuple();
+      stack.clear();
+      for (const IValue &element : tuple->elements())
+        stack.push_back(element);
+      return true;
+    }
+    case prim::DictConstruct: {
+      const auto &type = node->output()->type()->expectRef<DictType>();
+      c10::impl::GenericDict dict(type.getKeyType(), type.getValueType());
+      for (size_t i = 0; i + 1 < stack.size(); i += 2)
+        dict.insert_or_assign(stack[i], stack[i + 1]);
+      stack.clear();
+      stack.emplace_back(std::move(dict));
+      return true;
+    }
+    case prim::unchecked_cast:
+      return true;
+    default:
+      return false;
+    }
+  }
+
+  Operation &operationOf(Node *node, NodeInfo &info) {
+    if (!info.operation)
+      info.operation = info.origin ? info.origin->getOperation()
+                                   : node->getOperation();
+    return *info.operation;
+  }
+
+  // --- evaluation -----------------------------------------------------
+  /// The nodes to run, in program order, so that `targets` have a value in
+  /// `mode` as they are at the end of the flat graph.
+  std::vector<Node *> slice(const std::vector<Value *> &targets, Mode mode) {
+    std::vector<Node *> result;
+    std::unordered_set<Node *> seen;
+    std::vector<Node *> work;
+    auto add = [&](Node *node) {
+      if (!ran(node, mode) && seen.insert(node).second)
+        work.push_back(node);
+    };
+    auto addWritersOf = [&](const Value *value, Node *before) {
+      auto it = writers.find(find(value));
+      if (it == writers.end())
+        return;
+      for (Node *writer : it->second)
+        if (!before || writer->isBefore(before))
+          add(writer);
+    };
+    for (Value *target : targets) {
+      if (!has(target, mode))
+        add(target->node());
+      addWritersOf(target, nullptr);
+    }
+    bool expandedRandom = false;
+    for (;;) {
+      while (!work.empty()) {
+        Node *node = work.back();
+        work.pop_back();
+        result.push_back(node);
+        NodeInfo &info = nodes[node];
+        for (Value *input : node->inputs()) {
+          if (!has(input, mode))
+            add(input->node());
+          addWritersOf(input, node);
+        }
+        if (mode == Real && info.mutates) {
+          // Whatever reads what this node mutates earlier in the program
+          // must read it before the mutation.
+          for (size_t i : info.written)
+            for (Value *member : membersOf(find(node->input(i))))
+              for (const Use &use : member->uses())
+                if (use.user != node && nodes.count(use.user) &&
+                    use.user->isBefore(node))
+                  add(use.user);
+        }
+      }
+      if (mode != Real || expandedRandom)
+        break;
+      // Random operators share one generator: run every one before the last
+      // one needed, in program order, as the scripted module would.
+      expandedRandom = true;
+      Node *last = nullptr;
+      for (Node *node : result)
+        if (nodes[node].random && (!last || last->isBefore(node)))
+          last = node;
+      if (!last)
+        break;
+      for (Node *node : randomNodes)
+        if (node->isBefore(last))
+          add(node);
+    }
+    std::sort(result.begin(), result.end(),
+              [](Node *a, Node *b) { return a->isBefore(b); });
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    return result;
+  }
+
+  void evaluate(const std::vector<Value *> &targets, Mode mode) {
+    for (Node *node : slice(targets, mode))
+      if (!ran(node, mode))
+        run(node, mode);
+  }
+
+  void run(Node *node, Mode mode) {
+    NodeInfo &info = nodes[node];
+    if (mode == Meta && !metaIsExact(node)) {
+      std::vector<Value *> outputs(node->outputs().begin(),
+                                   node->outputs().end());
+      if (!outputs.empty())
+        evaluate(outputs, Real);
+      info.ranMeta = true;
+      return;
+    }
+    Stack stack;
+    stack.reserve(node->inputs().size());
+    for (Value *value : node->inputs())
+      stack.push_back(input(value, mode));
+    if (mode == Meta) {
+      if (const FunctionSchema *schema = node->maybeSchema()) {
+        for (size_t i = 0; i < stack.size() && i < schema->arguments().size();
+             ++i)
+          if (stack[i].isDevice() && isDeviceType(schema->arguments()[i].type()))
+            stack[i] = c10::Device(c10::kMeta);
+      }
+    }
+    try {
+      if (runStructural(node, stack)) {
+      } else if (mode == Real) {
+        at::NoGradGuard noGrad;
+        operationOf(node, info)(stack);
+      } else {
+        Stack inputs = stack; // the operator consumes its stack
+        try {
+          operationOf(node, info)(stack);
+        } catch (const std::exception &) {
+          // No meta kernel in LibTorch: try torch's shape function.
+          stack = std::move(inputs);
+          if (!runShapeFunction(node, info, stack))
+            throw;
+        }
+      }
+    } catch (const std::exception &e) {
+      if (mode == Meta) {
+        GRAPH_DEBUG("No metadata for ", node->kind().toQualString(),
+                    ", computing it: ", e.what());
+        // No meta kernel (or it needs data): compute the real value instead.
+        std::vector<Value *> outputs(node->outputs().begin(),
+                                     node->outputs().end());
+        evaluate(outputs, Real);
+        info.ranMeta = true;
+        return;
+      }
+      onFailure(info.origin, e.what());
+      return;
+    }
+    TORCH_INTERNAL_ASSERT(stack.size() == node->outputs().size());
+    bool kernel = false;
+    for (size_t i = 0; i < stack.size(); ++i) {
+      ValueInfo &out = values[node->output(i)];
+      if (mode == Real || !isMetaOnly(stack[i])) {
+        kernel |= containsTensor(node->output(i)->type());
+        out.real = std::move(stack[i]);
+        out.hasReal = true;
+        out.hasMeta = false; // made from the real value when asked for
+        continue;
+      }
+      out.meta = std::move(stack[i]);
+      out.hasMeta = true;
+    }
+    if (mode == Real) {
+      info.ranReal = true;
+      for (Value *input : node->inputs())
+        kernel |= isTensorType(input->type());
+    }
+    info.ranMeta = true;
+    if (kernel && !isDataMovement(node->kind()))
+      ++*kernelsRun;
+  }
+
+  /// Computes the meta outputs of a single-tensor-output operator from
+  /// torch's registered shape function (torch/jit/_shape_functions.py), for
+  /// operators LibTorch has no meta kernel for (convolution, batch norm, ...).
+  /// `stack` holds the meta inputs; on success it holds the outputs.
+  bool runShapeFunction(Node *node, NodeInfo &info, Stack &stack) {
+    if (node->outputs().size() != 1 || !isTensorType(node->output()->type()))
+      return false;
+    const FunctionSchema *schema =
+        info.origin ? info.origin->maybeSchema() : node->maybeSchema();
+    if (!schema)
+      return false;
+    auto cached = shapeCode.find(schema);
+    if (cached == shapeCode.end()) {
+      std::shared_ptr<Code> code;
+      if (auto graph = shapeComputeGraphForSchema(*schema))
+        code = std::make_shared<Code>(*graph, "shape");
+      cached = shapeCode.emplace(schema, std::move(code)).first;
+    }
+    if (!cached->second)
+      return false;
+    Code &code = *cached->second;
+    Stack shapeStack;
+    c10::optional<at::TensorOptions> options;
+    for (size_t i = 0; i < code.num_inputs() && i < stack.size(); ++i) {
+      const IValue &value = stack[i];
+      if (value.isTensor()) {
+        const at::Tensor &tensor = value.toTensor();
+        if (!options)
+          options = tensor.options();
+        shapeStack.emplace_back(c10::List<int64_t>(tensor.sizes()));
+      } else if (value.isList() && containsTensor(value.type())) {
+        return false;
+      } else {
+        shapeStack.push_back(value);
+      }
+    }
+    if (!options || shapeStack.size() != code.num_inputs())
+      return false;
+    InterpreterState(code).run(shapeStack);
+    if (shapeStack.size() != 1 || !shapeStack[0].isIntList())
+      return false;
+    std::vector<int64_t> sizes = shapeStack[0].toIntVector();
+    stack.clear();
+    stack.emplace_back(at::empty(sizes, options->device(c10::kMeta)));
+    return true;
+  }
+
+  std::unordered_map<const FunctionSchema *, std::shared_ptr<Code>> shapeCode;
+
+  /// Whether running `node` on meta values gives exact results.
+  bool metaIsExact(Node *node) {
+    if (nodes[node].random)
+      return false;
+    bool readsTensor = false;
+    for (Value *input : node->inputs())
+      readsTensor |= isTensorType(input->type());
+    if (!readsTensor)
+      return true;
+    for (Value *output : node->outputs())
+      if (!containsTensor(output->type()) && !readsMetadataOnly(node->kind()))
+        return false; // aten::Int, aten::item, aten::equal, ...
+    return true;
+  }
+};
+
+LazyEvaluator::LazyEvaluator(FailureHandler onFailure)
+    : state_(std::make_unique<State>(std::move(onFailure))) {
+  state_->kernelsRun = &kernelsRun_;
+}
+
+LazyEvaluator::~LazyEvaluator() = default;
+
+void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
+  State::ValueInfo &info = state_->values[value];
+  if (sample.isTensor() && sample.toTensor().defined())
+    info.device = sample.toTensor().device();
+  info.real = std::move(sample);
+  info.hasReal = true;
+}
+
+void LazyEvaluator::emitted(Node *node, const Node *origin) {
+  State &s = *state_;
+  State::NodeInfo &info = s.nodes[node];
+  info.origin = origin;
+  info.random = node->isNondeterministic();
+  if (info.random)
+    s.randomNodes.push_back(node);
+
+  // Devices: an explicit device argument, else the first tensor input's.
+  c10::Device device = c10::kCPU;
+  bool found = false;
+  for (Value *input : node->inputs()) {
+    auto it = s.values.find(input);
+    if (it == s.values.end())
+      continue;
+    if (isDeviceType(input->type()) && it->second.hasReal &&
+        it->second.real.isDevice()) {
+      device = it->second.real.toDevice();
+      found = true;
+      break;
+    }
+  }
+  if (!found)
+    for (Value *input : node->inputs())
+      if (isTensorType(input->type())) {
+        device = s.values[input].device;
+        break;
+      }
+  for (Value *output : node->outputs())
+    s.values[output].device = device;
+
+  // Aliasing, from the schema where there is one.
+  const FunctionSchema *schema = node->maybeSchema();
+  if (!schema) {
+    Value *first = nullptr;
+    for (Value *value : node->inputs())
+      if (containsTensor(value->type()))
+        first ? s.unite(first, value) : void(first = value);
+    for (Value *value : node->outputs())
+      if (containsTensor(value->type()))
+        first ? s.unite(first, value) : void(first = value);
+    return;
+  }
+  const auto &arguments = schema->arguments();
+  const auto &returns = schema->returns();
+  for (size_t o = 0; o < node->outputs().size() && o < returns.size(); ++o) {
+    std::vector<Symbol> outSets;
+    bool outWildcard = false;
+    collectAliasSets(returns[o].alias_info(), outSets, outWildcard);
+    if (outSets.empty() && !outWildcard)
+      continue;
+    for (size_t i = 0; i < node->inputs().size() && i < arguments.size(); ++i) {
+      std::vector<Symbol> inSets;
+      bool inWildcard = false;
+      collectAliasSets(arguments[i].alias_info(), inSets, inWildcard);
+      bool shared = outWildcard || inWildcard;
+      for (const Symbol &set : inSets)
+        shared |= std::find(outSets.begin(), outSets.end(), set) != outSets.end();
+      if (shared && (!inSets.empty() || inWildcard))
+        s.unite(node->output(o), node->input(i));
+    }
+  }
+  for (size_t i = 0; i < node->inputs().size() && i < arguments.size(); ++i) {
+    const c10::AliasInfo *alias = arguments[i].alias_info();
+    if (alias && alias->isWrite()) {
+      info.mutates = true;
+      info.written.push_back(i);
+      s.writers[s.find(node->input(i))].push_back(node);
+    }
+  }
+}
+
+c10::IValue LazyEvaluator::real(Value *value) {
+  state_->evaluate({value}, State::Real);
+  return state_->input(value, State::Real);
+}
+
+c10::IValue LazyEvaluator::meta(Value *value) {
+  state_->evaluate({value}, State::Meta);
+  return state_->input(value, State::Meta);
+}
+
+c10::Device LazyEvaluator::device(Value *value) {
+  auto it = state_->values.find(value);
+  return it == state_->values.end() ? c10::Device(c10::kCPU)
+                                    : it->second.device;
+}
+
+} // namespace s2t

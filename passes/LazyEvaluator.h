@@ -1,0 +1,70 @@
+//===- passes/LazyEvaluator.h - Sample values on demand ----------*- C++ -*-===//
+//
+// The specializer emits the flat graph without running it. When a decision
+// needs a value, the evaluator computes it from the backward slice of the
+// flat graph, in program order:
+//   - meta(v): what a decision on shapes needs. Tensors are computed on the
+//     `meta` device (sizes, strides, dtype; no data, no kernels); scalars that
+//     only read metadata (aten::size, aten::dim, ...) are exact.
+//   - real(v): the sample value itself, running real kernels.
+// Operations without a meta kernel, or that read tensor data (aten::Int,
+// aten::item, torchvision::nms), fall back to real evaluation. In-place
+// operations are respected: a value read after a mutation of anything it may
+// alias is the mutated value, and a mutation runs only after every earlier
+// reader of what it mutates. Random operations run in program order.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <ATen/core/ivalue.h>
+#include <c10/core/Device.h>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace torch {
+namespace jit {
+struct Node;
+struct Value;
+} // namespace jit
+} // namespace torch
+
+namespace s2t {
+
+class LazyEvaluator {
+public:
+  using Value = torch::jit::Value;
+  using Node = torch::jit::Node;
+  /// Reports a failed operation: (node of the scripted graph, message).
+  using FailureHandler =
+      std::function<void(const Node *origin, const std::string &message)>;
+
+  explicit LazyEvaluator(FailureHandler onFailure);
+  ~LazyEvaluator();
+
+  /// A flat-graph value whose sample value is known (inputs, constants,
+  /// attributes).
+  void setKnown(Value *value, c10::IValue sample);
+  /// A node just appended to the flat graph; `origin` is the node of the
+  /// scripted graph it computes (its operator is used), or null.
+  void emitted(Node *node, const Node *origin);
+
+  /// The sample value of `value`, running kernels if needed.
+  c10::IValue real(Value *value);
+  /// `value` with exact metadata: a meta tensor for a tensor not yet
+  /// computed, the exact value for everything else.
+  c10::IValue meta(Value *value);
+  /// The device a tensor value lives on in the sample run.
+  c10::Device device(Value *value);
+
+  int64_t kernelsRun() const { return kernelsRun_; }
+
+private:
+  struct State;
+  std::unique_ptr<State> state_;
+  int64_t kernelsRun_ = 0;
+};
+
+} // namespace s2t
