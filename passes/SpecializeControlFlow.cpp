@@ -854,7 +854,8 @@ bool Specializer::walkStructural(const Node *node) {
       const AV &other = a.isNone() ? b : a;
       bool isNone = other.isNone() ||
                     (other.kind == AV::Graph && concrete(other).isNone());
-      DecisionCategory dep = std::min(other.dep, DecisionCategory::Shape);
+      DecisionCategory dep =
+          std::min(std::max(a.dep, b.dep), DecisionCategory::Shape);
       out(AV::constant(IValue(isNone != negate), dep));
       return true;
     }
