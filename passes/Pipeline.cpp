@@ -7,6 +7,8 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/ir.h>
 
+#include <chrono>
+
 namespace s2t {
 
 SpecializeResult specializeProgram(const Program &program,
@@ -19,11 +21,19 @@ SpecializeResult specializeProgram(const Program &program,
     inputs.push_back(program.module->_ivalue());
   inputs.insert(inputs.end(), arguments.begin(), arguments.end());
 
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point since) {
+    return std::chrono::duration<double>(Clock::now() - since).count();
+  };
+  Clock::time_point start = Clock::now();
   SpecializeResult result =
       specializeControlFlow(*program.graph, inputs, options);
+  result.specializeSeconds = seconds(start);
   if (afterStage)
     afterStage("specialize", *result.graph);
+  start = Clock::now();
   cleanupFlatGraph(result.graph);
+  result.cleanupSeconds = seconds(start);
   if (afterStage)
     afterStage("cleanup", *result.graph);
   return result;

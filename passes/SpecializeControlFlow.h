@@ -52,6 +52,9 @@ struct SpecializeResult {
   int64_t iterationsUnrolled = 0;
   int64_t callsInlined = 0;
   int64_t kernelsRun = 0;
+  /// Wall time of the stages, when run through specializeProgram.
+  double specializeSeconds = 0;
+  double cleanupSeconds = 0;
 };
 
 /// Specializes `graph` for the sample `inputs`, one per graph input. When the

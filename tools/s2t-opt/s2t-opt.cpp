@@ -13,8 +13,11 @@
 #include "passes/Pipeline.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <torch/csrc/jit/ir/ir.h>
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -52,7 +55,72 @@ struct Options {
   int64_t maxUnroll = 100000;
   bool printAfterAll = false;
   bool stats = false;
+  bool timePasses = false;
+  std::string statsJson;
 };
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int64_t countNodes(const torch::jit::Block *block) {
+  int64_t count = 0;
+  for (const torch::jit::Node *node : block->nodes()) {
+    ++count;
+    for (const torch::jit::Block *inner : node->blocks())
+      count += countNodes(inner);
+  }
+  return count;
+}
+
+/// What --stats, --stats-json and --time-passes report.
+struct RunStats {
+  double load = 0, emit = 0, total = 0;
+  int64_t nodesIn = 0, nodesOut = 0;
+};
+
+nlohmann::json statsToJson(const s2t::SpecializeResult &result,
+                           const RunStats &stats) {
+  int64_t counts[3] = {0, 0, 0};
+  for (const s2t::Decision &decision : result.decisions)
+    ++counts[static_cast<int>(decision.category)];
+  return {
+      {"seconds",
+       {{"load", stats.load},
+        {"specialize", result.specializeSeconds},
+        {"cleanup", result.cleanupSeconds},
+        {"emit", stats.emit},
+        {"total", stats.total}}},
+      {"kernels_run", result.kernelsRun},
+      {"nodes_in", stats.nodesIn},
+      {"nodes_out", stats.nodesOut},
+      {"iterations_unrolled", result.iterationsUnrolled},
+      {"calls_inlined", result.callsInlined},
+      {"decisions",
+       {{"constant", counts[0]}, {"shape", counts[1]}, {"data", counts[2]}}},
+  };
+}
+
+void printTimes(const s2t::SpecializeResult &result, const RunStats &stats) {
+  std::ostringstream text;
+  text << "===" << std::string(60, '-') << "===\n"
+       << "                      s2t-opt execution time\n"
+       << "===" << std::string(60, '-') << "===\n";
+  auto line = [&](const char *name, double seconds) {
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, "  %10.4f s (%5.1f%%)  %s\n", seconds,
+                  stats.total > 0 ? 100.0 * seconds / stats.total : 0.0,
+                  name);
+    text << buffer;
+  };
+  line("load", stats.load);
+  line("specialize", result.specializeSeconds);
+  line("cleanup", result.cleanupSeconds);
+  line("emit", stats.emit);
+  line("total", stats.total);
+  std::cerr << text.str();
+}
 
 bool isTextOutput(const std::string &path) {
   auto endsWith = [&](const std::string &suffix) {
@@ -70,9 +138,13 @@ std::string graphText(const torch::jit::Graph &graph) {
 }
 
 int run(const Options &options) {
+  Clock::time_point start = Clock::now();
+  RunStats stats;
   for (const std::string &library : options.loads)
     s2t::loadOperatorLibrary(library);
   s2t::Program program = s2t::loadProgram(options.input, options.method);
+  stats.load = secondsSince(start);
+  stats.nodesIn = countNodes(program.graph->block());
 
   std::vector<s2t::SampleSpec> specs;
   for (const std::string &text : options.specs)
@@ -91,34 +163,46 @@ int run(const Options &options) {
   s2t::SpecializeResult result = s2t::specializeProgram(
       program, arguments, specializeOptions, afterStage);
 
-  if (options.stats) {
-    int64_t counts[3] = {0, 0, 0};
-    for (const s2t::Decision &decision : result.decisions)
-      ++counts[static_cast<int>(decision.category)];
-    std::cerr << "s2t-opt: " << result.decisions.size() << " decisions ("
-              << counts[0] << " constant, " << counts[1] << " shape, "
-              << counts[2] << " data), " << result.iterationsUnrolled
-              << " iterations unrolled, " << result.callsInlined
-              << " calls inlined, " << result.kernelsRun << " kernels run, "
-              << std::distance(result.graph->nodes().begin(),
-                               result.graph->nodes().end())
-              << " nodes out\n";
-  }
-
+  Clock::time_point emitStart = Clock::now();
+  stats.nodesOut = countNodes(result.graph->block());
   if (isTextOutput(options.output)) {
     std::string text = graphText(*result.graph);
     if (options.output.empty() || options.output == "-") {
       std::cout << text << std::flush;
-      return 0;
+    } else {
+      s2t::writeAtomically(options.output, [&](const std::string &temporary) {
+        std::ofstream stream(temporary, std::ios::binary);
+        if (!stream || !(stream << text) || !(stream.flush()))
+          s2t::conversionError("cannot write '" + options.output + "'");
+      });
     }
-    s2t::writeAtomically(options.output, [&](const std::string &temporary) {
+  } else {
+    s2t::saveFlatArchive(program, result.graph, options.output,
+                         options.freeze);
+  }
+  stats.emit = secondsSince(emitStart);
+  stats.total = secondsSince(start);
+
+  if (options.stats) {
+    nlohmann::json json = statsToJson(result, stats);
+    const auto &decisions = json["decisions"];
+    std::cerr << "s2t-opt: " << result.decisions.size() << " decisions ("
+              << decisions["constant"] << " constant, " << decisions["shape"]
+              << " shape, " << decisions["data"] << " data), "
+              << result.iterationsUnrolled << " iterations unrolled, "
+              << result.callsInlined << " calls inlined, " << result.kernelsRun
+              << " kernels run, " << stats.nodesOut << " nodes out\n";
+  }
+  if (options.timePasses)
+    printTimes(result, stats);
+  if (!options.statsJson.empty()) {
+    std::string text = statsToJson(result, stats).dump(2) + "\n";
+    s2t::writeAtomically(options.statsJson, [&](const std::string &temporary) {
       std::ofstream stream(temporary, std::ios::binary);
       if (!stream || !(stream << text) || !(stream.flush()))
-        s2t::conversionError("cannot write '" + options.output + "'");
+        s2t::conversionError("cannot write '" + options.statsJson + "'");
     });
-    return 0;
   }
-  s2t::saveFlatArchive(program, result.graph, options.output, options.freeze);
   return 0;
 }
 
@@ -164,6 +248,12 @@ int main(int argc, char **argv) {
       ->group("Debugging");
   app.add_flag("--stats", options.stats,
                "Print what the specialization did to stderr")
+      ->group("Debugging");
+  app.add_flag("--time-passes", options.timePasses,
+               "Print the time of each stage to stderr")
+      ->group("Debugging");
+  app.add_option("--stats-json", options.statsJson,
+                 "Write times, counts and decisions as JSON to this file")
       ->group("Debugging");
 
   try {
