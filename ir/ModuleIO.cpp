@@ -12,6 +12,7 @@
 #include <torch/csrc/jit/serialization/import.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -22,14 +23,11 @@ using namespace torch::jit;
 
 namespace {
 
-std::string firstLine(const std::string &text) {
-  std::string line = text.substr(0, text.find('\n'));
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r'))
-    line.pop_back();
-  return line;
-}
 
 std::string readFile(const std::string &path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    conversionError("'" + path + "' is a directory, not a model");
   std::ifstream stream(path, std::ios::binary);
   if (!stream)
     conversionError("cannot open '" + path + "'");
@@ -61,7 +59,7 @@ Program loadTextualGraph(const std::string &path, const std::string &text) {
     parseIR(text, program.graph.get());
   } catch (const std::exception &e) {
     conversionError("'" + path + "' is not a valid textual graph: " +
-                    firstLine(e.what()));
+                    firstMessageLine(e.what()));
   }
   std::vector<c10::Argument> arguments;
   for (size_t i = 0; i < program.graph->inputs().size(); ++i) {
@@ -86,8 +84,8 @@ Program loadArchive(const std::string &path, const std::string &method) {
   try {
     program.module = std::make_shared<Module>(torch::jit::load(path));
   } catch (const std::exception &e) {
-    std::string why = firstLine(e.what());
-    std::string load = suggestLoadFor(why);
+    std::string why = firstMessageLine(e.what());
+    std::string load = suggestLoadFor(e.what());
     conversionError("cannot load '" + path + "' as a TorchScript archive: " +
                     why + (load.empty() ? "" : " (try " + load + ")"));
   }
@@ -136,8 +134,12 @@ Program loadProgram(const std::string &path, const std::string &method) {
                 ? end
                 : contents.find_first_not_of(" \t\r\n", end);
   }
-  if (start != std::string::npos && contents.compare(start, 6, "graph(") == 0)
+  if (start != std::string::npos && contents.compare(start, 6, "graph(") == 0) {
+    if (method != "forward")
+      usageError("--method=" + method + " does not apply to '" + path +
+                 "': a textual graph is one graph");
     return loadTextualGraph(path, contents);
+  }
   conversionError("'" + path +
                   "' is neither a TorchScript archive nor a textual graph");
 }
@@ -153,7 +155,7 @@ void writeAtomically(const std::string &path,
     throw;
   } catch (const std::exception &e) {
     std::remove(temporary.c_str());
-    conversionError("cannot write '" + path + "': " + firstLine(e.what()));
+    conversionError("cannot write '" + path + "': " + firstMessageLine(e.what()));
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     std::remove(temporary.c_str());
@@ -182,7 +184,7 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
       module.eval();
       module = freeze_module(module);
     } catch (const std::exception &e) {
-      conversionError("cannot freeze the module: " + firstLine(e.what()));
+      conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
     }
   }
   writeAtomically(path, [&](const std::string &temporary) {

@@ -18,6 +18,7 @@
 #include <c10/util/TypeCast.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <clocale>
@@ -206,11 +207,6 @@ std::string describe(const c10::IValue &v) {
   } catch (...) {
     return v.tagKind();
   }
-}
-
-std::string firstLine(const std::string &s) {
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
 //===----------------------------------------------------------------------===//
@@ -475,7 +471,7 @@ public:
       : text_(text), pos_(begin), end_(text.size()) {}
 
   [[noreturn]] void fail(const std::string &what, size_t at) const {
-    usageError("malformed spec '" + text_ + "' : " + what + " at column " +
+    usageError("malformed spec '" + text_ + "': " + what + " at column " +
                std::to_string(at + 1));
   }
   [[noreturn]] void fail(const std::string &what) const { fail(what, pos_); }
@@ -886,10 +882,10 @@ c10::IValue readSampleFile(const std::string &path) {
   } catch (const c10::Error &e) {
     usageError("sample file '" + path +
                "' is not a file written by torch.save: " +
-               firstLine(e.what_without_backtrace()));
+               firstMessageLine(e.what_without_backtrace()));
   } catch (const std::exception &e) {
     usageError("sample file '" + path +
-               "' is not a file written by torch.save: " + firstLine(e.what()));
+               "' is not a file written by torch.save: " + firstMessageLine(e.what()));
   }
 }
 
@@ -901,9 +897,9 @@ template <typename F> auto guarded(const std::string &context, F &&f) {
   } catch (const Error &) {
     throw;
   } catch (const c10::Error &e) {
-    usageError(context + ": " + firstLine(e.what_without_backtrace()));
+    usageError(context + ": " + firstMessageLine(e.what_without_backtrace()));
   } catch (const std::exception &e) {
-    usageError(context + ": " + firstLine(e.what()));
+    usageError(context + ": " + firstMessageLine(e.what()));
   }
 }
 
@@ -1068,7 +1064,7 @@ bool isTupleType(const c10::TypePtr &type) {
 
 c10::IValue parseSampleLiteral(const std::string &text) {
   if (isBlank(text))
-    usageError("malformed spec '" + text + "' : empty spec");
+    usageError("malformed spec '" + text + "': empty spec");
   return guarded("malformed spec '" + text + "'", [&] {
     Parser parser(text, 0);
     return parser.parseTopLevel();
@@ -1077,7 +1073,7 @@ c10::IValue parseSampleLiteral(const std::string &text) {
 
 SampleSpec parseSampleSpec(const std::string &text) {
   if (isBlank(text))
-    usageError("malformed spec '" + text + "' : empty spec");
+    usageError("malformed spec '" + text + "': empty spec");
   return guarded("malformed spec '" + text + "'", [&] {
     SampleSpec spec;
     spec.text = text;
@@ -1234,6 +1230,48 @@ std::vector<c10::IValue> bindSampleSpecs(const std::vector<SampleSpec> &specs,
                                          const c10::FunctionSchema &schema) {
   return guarded("cannot bind samples to method '" + schema.name() + "'",
                  [&] { return bindImpl(specs, schema); });
+}
+
+std::vector<SampleSpec> parseSampleSpecs(const std::vector<std::string> &texts,
+                                         const c10::FunctionSchema &schema) {
+  const auto &arguments = schema.arguments();
+  size_t first = !arguments.empty() &&
+                         arguments[0].type()->cast<c10::ClassType>()
+                     ? 1
+                     : 0;
+  std::vector<SampleSpec> specs;
+  size_t position = 0;
+  for (const std::string &text : texts) {
+    // The argument this spec is for, to name it if the spec is malformed.
+    std::string target;
+    size_t start = text.find_first_not_of(" \t");
+    size_t end = start;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(
+                                     text[end])) ||
+                                 text[end] == '_'))
+      ++end;
+    size_t equals = text.find_first_not_of(" \t", end);
+    bool named = start != std::string::npos && end > start &&
+                 !std::isdigit(static_cast<unsigned char>(text[start])) &&
+                 equals != std::string::npos && text[equals] == '=' &&
+                 text.compare(equals, 2, "==") != 0;
+    if (named) {
+      target = "argument '" + text.substr(start, end - start) + "'";
+    } else {
+      if (first + position < arguments.size())
+        target = "argument '" + arguments[first + position].name() +
+                 "' (position " + std::to_string(position + 1) + ")";
+      ++position;
+    }
+    try {
+      specs.push_back(parseSampleSpec(text));
+    } catch (const Error &e) {
+      if (target.empty())
+        throw;
+      usageError(target + ": " + e.what());
+    }
+  }
+  return specs;
 }
 
 } // namespace s2t

@@ -28,6 +28,11 @@ struct SampleSpec {
 /// an unreadable @file.
 SampleSpec parseSampleSpec(const std::string &text);
 
+/// Parses the specs of one method call. An error names the argument the spec
+/// was meant for (by NAME= or by position in the schema, after `self`).
+std::vector<SampleSpec> parseSampleSpecs(const std::vector<std::string> &texts,
+                                         const c10::FunctionSchema &schema);
+
 /// Parses a literal value (no NAME=, no @file).
 c10::IValue parseSampleLiteral(const std::string &text);
 

@@ -414,7 +414,7 @@ struct LazyEvaluator::State {
         info.ranMeta = true;
         return;
       }
-      onFailure(info.origin, e.what());
+      onFailure(node, info.origin, e.what());
       return;
     }
     TORCH_INTERNAL_ASSERT(stack.size() == node->outputs().size());

@@ -37,9 +37,10 @@ class LazyEvaluator {
 public:
   using Value = torch::jit::Value;
   using Node = torch::jit::Node;
-  /// Reports a failed operation: (node of the scripted graph, message).
-  using FailureHandler =
-      std::function<void(const Node *origin, const std::string &message)>;
+  /// Reports a failed operation: the flat-graph node, the node of the
+  /// scripted graph it computes (or null), and the exception's message.
+  using FailureHandler = std::function<void(
+      const Node *flat, const Node *origin, const std::string &message)>;
 
   explicit LazyEvaluator(FailureHandler onFailure);
   ~LazyEvaluator();

@@ -22,6 +22,7 @@
 
 #include "ir/AbstractValue.h"
 #include "ir/Error.h"
+#include "ir/OperatorLibraries.h"
 #include "ir/SourceLocation.h"
 #include "passes/LazyEvaluator.h"
 
@@ -83,6 +84,25 @@ bool isMetadataQuery(const Node *node) {
   return kinds.count(node->kind()) != 0;
 }
 
+/// Python's `<` on ints, floats, bools and strings.
+bool lessThan(const IValue &a, const IValue &b) {
+  if (a.isString() && b.isString())
+    return a.toStringRef() < b.toStringRef();
+  auto number = [](const IValue &v) {
+    return v.isDouble() ? v.toDouble()
+           : v.isBool() ? static_cast<double>(v.toBool())
+                        : static_cast<double>(v.toInt());
+  };
+  if (a.isInt() && b.isInt())
+    return a.toInt() < b.toInt();
+  return number(a) < number(b);
+}
+
+AV withDep(AV av, DecisionCategory dep) {
+  av.dep = std::max(av.dep, dep);
+  return av;
+}
+
 bool isDeviceQuery(Symbol kind) {
   return kind == prim::device || kind == prim::is_cuda ||
          kind == Symbol::fromQualString("prim::is_meta");
@@ -111,10 +131,12 @@ class Specializer {
 public:
   Specializer(const SpecializeOptions &options)
       : options_(options), out_(std::make_shared<Graph>()),
-        evaluator_([](const Node *origin, const std::string &message) {
-          conversionError(sourceLocation(origin) +
-                          ": running the sample failed: " +
-                          message.substr(0, message.find('\n')));
+        evaluator_([](const Node *flat, const Node *origin,
+                      const std::string &message) {
+          conversionError(sourceLocation(origin ? origin : flat) +
+                          ": running " + flat->kind().toQualString() +
+                          " on the sample failed: " +
+                          firstMessageLine(message));
         }) {}
 
   SpecializeResult run(const Graph &graph, const std::vector<IValue> &inputs);
@@ -186,6 +208,7 @@ private:
   std::unordered_map<const Value *, std::shared_ptr<Aggregate>> unpacked_;
   std::unordered_map<const Node *, Operation> operations_;
   DecisionCategory pathDep_ = DecisionCategory::Constant;
+  const Node *current_ = nullptr; ///< the node being walked, for messages
   int depth_ = 0;
   SpecializeResult result_;
 };
@@ -300,9 +323,9 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
       return known->second;
     auto parent = moduleParents_.find(object.get());
     if (parent == moduleParents_.end())
-      conversionError("unsupported: an object of type " +
-                      av.value.type()->repr_str() +
-                      " reaches an operation of the flat graph");
+      unsupported(current_, "an object of type " +
+                                object->type()->name()->qualifiedName() +
+                                " reaches an operation of the flat graph");
     Value *parentValue =
         materialize(AV::object(parent->second.first, DecisionCategory::Constant),
                     parent->second.first->type());
@@ -445,7 +468,8 @@ std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
     unsupported(at, "expected a list, tuple or dict, got " +
                         sample.tagKind());
   }
-  agg->dep = av.dep;
+  // Its length depends on shapes at most, whatever its elements hold.
+  agg->dep = std::min(av.dep, DecisionCategory::Shape);
   agg->materialized = value;
   agg->materializedVersion = agg->version;
   unpacked_[value] = agg;
@@ -474,11 +498,9 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
       cached = operations_.emplace(node, node->getOperation()).first;
     cached->second(stack);
   } catch (const std::exception &e) {
-    std::string message = e.what();
-    message = message.substr(0, message.find('\n'));
     conversionError(sourceLocation(node) + ": running " +
                     node->kind().toQualString() +
-                    " on the sample failed: " + message);
+                    " on the sample failed: " + firstMessageLine(e.what()));
   }
   TORCH_INTERNAL_ASSERT(stack.size() == node->outputs().size());
   return stack;
@@ -555,6 +577,7 @@ std::vector<AV> Specializer::walkBlock(const Block *block) {
 }
 
 void Specializer::walkNode(const Node *node) {
+  current_ = node;
   switch (node->kind()) {
   case prim::Constant:
     if (node->output()->type()->kind() == TypeKind::FunctionType) {
@@ -616,8 +639,9 @@ void Specializer::walkIf(const Node *node) {
   pathDep_ = std::max(pathDep_, condition.dep);
   std::vector<AV> outputs = walkBlock(node->blocks()[taken ? 0 : 1]);
   pathDep_ = saved;
+  // What a branch produced depends on the decision that took it.
   for (size_t i = 0; i < outputs.size(); ++i)
-    bind(node->outputs()[i], std::move(outputs[i]));
+    bind(node->outputs()[i], withDep(std::move(outputs[i]), condition.dep));
 }
 
 void Specializer::walkLoop(const Node *node) {
@@ -656,7 +680,7 @@ void Specializer::walkLoop(const Node *node) {
   GRAPH_UPDATE("Unrolled prim::Loop at ", sourceLocation(node), ": ", trip,
                " iterations (", toString(dep), ")");
   for (size_t i = 0; i < carried.size(); ++i)
-    bind(node->outputs()[i], std::move(carried[i]));
+    bind(node->outputs()[i], withDep(std::move(carried[i]), dep));
 }
 
 void Specializer::walkCall(const Node *node, const Graph &callee,
@@ -748,10 +772,6 @@ int64_t normalizeIndex(int64_t index, size_t size) {
   return index;
 }
 
-AV withDep(AV av, DecisionCategory dep) {
-  av.dep = std::max(av.dep, dep);
-  return av;
-}
 } // namespace
 
 bool Specializer::walkStructural(const Node *node) {
@@ -915,6 +935,7 @@ bool Specializer::walkStructural(const Node *node) {
   static const Symbol reverse = Symbol::fromQualString("aten::reverse");
   static const Symbol items = Symbol::fromQualString("aten::items");
   static const Symbol get = Symbol::fromQualString("aten::get");
+  static const Symbol sorted = Symbol::fromQualString("aten::sorted");
   const Symbol kind = node->kind();
   bool isDict = node->input(0)->type()->kind() == TypeKind::DictType;
 
@@ -1078,6 +1099,38 @@ bool Specializer::walkStructural(const Node *node) {
     out(AV::aggregate(std::move(slice), DecisionCategory::Constant));
     return true;
   }
+  if ((kind == aten::sort || kind == sorted) && !isDict) {
+    // Sorting scalars (sizes, say) is decided from their values.
+    auto agg = asAggregate(in(0), node);
+    std::vector<std::pair<IValue, AV>> keyed;
+    DecisionCategory dep = agg->dep;
+    for (const AV &element : agg->elements) {
+      IValue key = decide(element, node);
+      if (!key.isInt() && !key.isDouble() && !key.isBool() && !key.isString())
+        return false;
+      dep = std::max(dep, element.dep);
+      keyed.emplace_back(std::move(key), element);
+    }
+    bool descending = node->inputs().size() > 1 && decideBool(in(1), node);
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [&](const auto &a, const auto &b) {
+                       return descending ? lessThan(b.first, a.first)
+                                         : lessThan(a.first, b.first);
+                     });
+    std::vector<AV> ordered;
+    for (auto &entry : keyed)
+      ordered.push_back(std::move(entry.second));
+    if (kind == sorted) {
+      auto copy = newAggregate(Aggregate::List);
+      copy->elements = std::move(ordered);
+      copy->dep = std::max(copy->dep, dep);
+      out(AV::aggregate(std::move(copy), DecisionCategory::Constant));
+      return true;
+    }
+    agg->elements = std::move(ordered);
+    agg->mutated(std::max(pathDep_, dep));
+    return true;
+  }
   if (kind == reverse && !isDict) {
     auto agg = asAggregate(in(0), node);
     std::reverse(agg->elements.begin(), agg->elements.end());
@@ -1138,6 +1191,12 @@ bool Specializer::walkStructural(const Node *node) {
 }
 
 void Specializer::walkGeneric(const Node *node) {
+  if (getAllOperatorsFor(node->kind()).empty()) {
+    std::string load = suggestLoadFor(node->kind().toQualString());
+    unsupported(node, std::string("the operator is not registered in this "
+                                  "LibTorch") +
+                          (load.empty() ? "" : " (try " + load + ")"));
+  }
   bool allConstant = true;
   bool producesTensorOrObject = false;
   bool metadata = isMetadataQuery(node);
@@ -1155,6 +1214,8 @@ void Specializer::walkGeneric(const Node *node) {
   }
   for (const Value *output : node->outputs())
     producesTensorOrObject |= containsTensorOrObject(output->type());
+  if (node->isNondeterministic())
+    dep = DecisionCategory::Data; // a random value is data, like a tensor's
 
   if (metadata) {
     // Answered from the sample's metadata and baked in, as a trace does.
@@ -1184,6 +1245,13 @@ void Specializer::walkGeneric(const Node *node) {
 
   // Everything else goes into the flat graph, computed only if a decision
   // needs it.
+  for (size_t i = 0; i < node->inputs().size(); ++i) {
+    // A list of the flat graph that this operation mutates must be unpacked
+    // anew when it is read as a structure again.
+    const AV &av = lookup(node->input(i));
+    if (av.kind == AV::Graph && writesArgument(node, i))
+      unpacked_.erase(av.graphValue);
+  }
   Node *flat = out_->create(node->kind(), 0);
   flat->copyAttributes(*node);
   for (const Value *input : node->inputs())

@@ -579,9 +579,9 @@ TEST(SampleSpecTest, TensorDtypeOverflowIsAnError) {
 
 TEST(SampleSpecTest, TensorErrors) {
   EXPECT_EQ(literalError("tensor([1,2"),
-            "malformed spec 'tensor([1,2' : expected ']' at column 12");
+            "malformed spec 'tensor([1,2': expected ']' at column 12");
   EXPECT_EQ(specError("tensor([1,2"),
-            "malformed spec 'tensor([1,2' : expected ']' at column 12");
+            "malformed spec 'tensor([1,2': expected ']' at column 12");
   EXPECT_CONTAINS(literalError("tensor([1,2]"), "expected ')' at column 13");
   EXPECT_CONTAINS(literalError("tensor([1,2]]"),
                   "expected ',' or ')', got ']' at column 13");
@@ -618,12 +618,12 @@ TEST(SampleSpecTest, TensorErrors) {
 //===----------------------------------------------------------------------===//
 
 TEST(SampleSpecTest, EmptyAndTrailingGarbage) {
-  EXPECT_EQ(specError(""), "malformed spec '' : empty spec");
-  EXPECT_EQ(specError("   "), "malformed spec '   ' : empty spec");
-  EXPECT_EQ(literalError(""), "malformed spec '' : empty spec");
+  EXPECT_EQ(specError(""), "malformed spec '': empty spec");
+  EXPECT_EQ(specError("   "), "malformed spec '   ': empty spec");
+  EXPECT_EQ(literalError(""), "malformed spec '': empty spec");
   EXPECT_EQ(
       specError("3 4"),
-      "malformed spec '3 4' : unexpected '4' after the value at column 3");
+      "malformed spec '3 4': unexpected '4' after the value at column 3");
   EXPECT_CONTAINS(specError("tensor([1]) x"),
                   "unexpected 'x' after the value at column 13");
   EXPECT_CONTAINS(specError("'a' 'b'"), "after the value at column 5");
@@ -670,7 +670,7 @@ TEST(SampleSpecTest, NamedSpecs) {
 
   // Columns in messages count from the start of the whole spec.
   EXPECT_EQ(specError("x = [1, 2"),
-            "malformed spec 'x = [1, 2' : expected ']' at column 10");
+            "malformed spec 'x = [1, 2': expected ']' at column 10");
 }
 
 //===----------------------------------------------------------------------===//

@@ -14,8 +14,10 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <ATen/Context.h>
 #include <torch/csrc/jit/ir/ir.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -56,6 +58,7 @@ struct Options {
   bool printAfterAll = false;
   bool stats = false;
   bool timePasses = false;
+  uint64_t seed = 67280421310721; // LibTorch's default, as in a new process
   std::string statsJson;
 };
 
@@ -139,6 +142,9 @@ std::string graphText(const torch::jit::Graph &graph) {
 
 int run(const Options &options) {
   Clock::time_point start = Clock::now();
+  if (options.freeze && isTextOutput(options.output))
+    s2t::usageError("--freeze applies to archive output (-o FILE.pt)");
+  at::manual_seed(options.seed);
   RunStats stats;
   for (const std::string &library : options.loads)
     s2t::loadOperatorLibrary(library);
@@ -146,9 +152,8 @@ int run(const Options &options) {
   stats.load = secondsSince(start);
   stats.nodesIn = countNodes(program.graph->block());
 
-  std::vector<s2t::SampleSpec> specs;
-  for (const std::string &text : options.specs)
-    specs.push_back(s2t::parseSampleSpec(text));
+  std::vector<s2t::SampleSpec> specs =
+      s2t::parseSampleSpecs(options.specs, program.schema);
   std::vector<c10::IValue> arguments =
       s2t::bindSampleSpecs(specs, program.schema);
 
@@ -211,13 +216,15 @@ int run(const Options &options) {
 int main(int argc, char **argv) {
   CLI::App app{"s2t-opt: turn a scripted TorchScript method into a flat, "
                "trace-equivalent graph for one sample input"};
+  app.name("s2t-opt");
   app.footer(kSpecGrammar);
   app.set_version_flag("--version", "s2t-opt 0.1.0");
   Options options;
   app.add_option("input", options.input,
                  "TorchScript archive (.pt) or textual graph (.ir)")
       ->required();
-  app.add_option("--specialize-input", options.specs,
+  std::vector<std::string> specsForHelp;
+  app.add_option("--specialize-input", specsForHelp,
                  "Sample value of one argument (SPEC or NAME=SPEC, "
                  "repeatable; grammar below)")
       ->group("Samples");
@@ -241,7 +248,23 @@ int main(int argc, char **argv) {
   app.add_option("--max-unroll", options.maxUnroll,
                  "Loop iterations to unroll in all before giving up")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Validator(
+          [](std::string &value) -> std::string {
+            try {
+              size_t used = 0;
+              long long parsed = std::stoll(value, &used);
+              if (used == value.size() && parsed > 0)
+                return "";
+            } catch (const std::exception &) {
+            }
+            return "must be a positive integer, got '" + value + "'";
+          },
+          "POSITIVE"))
+      ->group("Specialization");
+  app.add_option("--seed", options.seed,
+                 "Seed of the random generator that random operators share "
+                 "(default: LibTorch's, as in a new process)")
+      ->capture_default_str()
       ->group("Specialization");
   app.add_flag("--print-after-all", options.printAfterAll,
                "Print the graph after each stage to stderr")
@@ -256,8 +279,33 @@ int main(int argc, char **argv) {
                  "Write times, counts and decisions as JSON to this file")
       ->group("Debugging");
 
+  // Specs are taken out before CLI11 sees them: CLI11 would split a spec like
+  // "[1, 2]" into several values.
+  std::vector<std::string> arguments;
+  for (int i = argc - 1; i >= 1; --i)
+    arguments.emplace_back(argv[i]);
+  std::vector<std::string> rest;
+  const std::string flag = "--specialize-input";
+  while (!arguments.empty()) {
+    std::string argument = std::move(arguments.back());
+    arguments.pop_back();
+    if (argument.compare(0, flag.size() + 1, flag + "=") == 0) {
+      options.specs.push_back(argument.substr(flag.size() + 1));
+    } else if (argument == flag) {
+      if (arguments.empty()) {
+        std::cerr << "s2t-opt: error: " << flag << " needs a value (see --help)\n";
+        return 2;
+      }
+      options.specs.push_back(std::move(arguments.back()));
+      arguments.pop_back();
+    } else {
+      rest.push_back(std::move(argument));
+    }
+  }
+  std::reverse(rest.begin(), rest.end());
+
   try {
-    app.parse(argc, argv);
+    app.parse(rest);
   } catch (const CLI::Success &e) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
