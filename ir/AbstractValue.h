@@ -3,7 +3,8 @@
 // What the specializer knows about one value of the scripted graph:
 //   Constant       an IValue known without the sample (constants, attributes)
 //                  or read from the sample's metadata;
-//   Graph          a value of the flat output graph, with its sample value;
+//   Graph          a value of the flat output graph (its sample value is
+//                  computed on demand by passes/LazyEvaluator.h);
 //   Aggregate      a list, tuple or dict whose elements are abstract values,
 //                  shared by every alias so that mutation is seen by all;
 //   Object         a module or class instance (attributes resolve directly);
@@ -36,7 +37,7 @@ struct AV {
 
   Kind kind = Uninitialized;
   DecisionCategory dep = DecisionCategory::Constant;
-  /// Constant: the value. Graph: the sample value. Object: the object.
+  /// Constant: the value. Object: the object. Unused for Graph.
   c10::IValue value;
   torch::jit::Value *graphValue = nullptr;
   std::shared_ptr<s2t::Aggregate> agg;

@@ -9,9 +9,11 @@
 //   - decides prim::If from the sample and walks only the taken block,
 //   - unrolls prim::Loop iteration by iteration,
 //   - answers list/tuple/dict/Optional operations from structure,
-// and emits every other operation into the flat graph, running it on the
-// sample so that later decisions can read its value. Operations on constants
-// only that produce no tensor are folded.
+// and emits every other operation into the flat graph without running it.
+// When a decision needs a value, the LazyEvaluator computes it from the flat
+// graph: metadata from meta tensors and shape functions, data by running the
+// backward slice of the decision. Operations on constants only that produce no
+// tensor are folded.
 //
 // Assumes TorchScript's lowering: early return, break and continue are already
 // prim::If nodes feeding the loop condition, so deciding If and Loop suffices.
@@ -309,12 +311,22 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
     return value;
   }
   case AV::Constant: {
-    if (auto constant = tryInsertConstant(*out_, av.value)) {
-      evaluator_.setKnown(*constant, av.value);
+    IValue value = av.value;
+    if (value.isTensor() && value.toTensor().defined() &&
+        value.toTensor().requires_grad())
+      value = value.toTensor().detach(); // a trace's constants are detached
+    if (value.isTensor() && !value.toTensor().defined()) {
+      Value *none = out_->insertNode(out_->createNone())->output();
+      evaluator_.setKnown(none, IValue());
+      return none;
+    }
+    if (auto constant = tryInsertConstant(*out_, value)) {
+      evaluator_.setKnown(*constant, value);
       return *constant;
     }
-    TORCH_INTERNAL_ASSERT(false, "cannot insert constant of type ",
-                          av.value.type()->repr_str());
+    unsupported(current_, "cannot put a constant of type " +
+                              value.type()->annotation_str() +
+                              " into the flat graph");
   }
   case AV::Object: {
     auto object = av.value.toObject();
