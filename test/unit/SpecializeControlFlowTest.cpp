@@ -123,3 +123,73 @@ TEST(SpecializeControlFlowTest, InPlaceEntryPointReplacesTheGraph) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(SpecializeControlFlowTest, ShapeDecisionsRunNoKernel) {
+  // relu and conv-free arithmetic before a branch on the rank: decided from
+  // metadata alone.
+  auto graph = parse(R"IR(
+graph(%x : Tensor):
+  %one : int = prim::Constant[value=1]()
+  %two : int = prim::Constant[value=2]()
+  %r : Tensor = aten::relu(%x)
+  %m : Tensor = aten::mul(%r, %two)
+  %d : int = aten::dim(%m)
+  %c : bool = aten::eq(%d, %two)
+  %y : Tensor = prim::If(%c)
+    block0():
+      %a : Tensor = aten::add(%m, %one, %one)
+      -> (%a)
+    block1():
+      -> (%m)
+  return (%y)
+)IR");
+  s2t::SpecializeResult result =
+      s2t::specializeControlFlow(*graph, {torch::randn({2, 3})});
+  EXPECT_EQ(result.kernelsRun, 0);
+  ASSERT_EQ(result.decisions.size(), 1u);
+  EXPECT_EQ(result.decisions[0].category, s2t::DecisionCategory::Shape);
+  EXPECT_EQ(result.decisions[0].outcome, 0);
+}
+
+TEST(SpecializeControlFlowTest, DataDecisionRunsItsSliceAfterInPlaceOps) {
+  // y = x.clone(); y.add_(10); the branch reads y after the mutation, and an
+  // unrelated tensor op (the mul) is not run.
+  auto graph = parse(R"IR(
+graph(%x : Tensor):
+  %none : NoneType = prim::Constant()
+  %zero : int = prim::Constant[value=0]()
+  %one : int = prim::Constant[value=1]()
+  %ten : int = prim::Constant[value=10]()
+  %unused : Tensor = aten::mul(%x, %ten)
+  %y : Tensor = aten::clone(%x, %none)
+  %y2 : Tensor = aten::add_(%y, %ten, %one)
+  %s : Tensor = aten::sum(%y, %none)
+  %gt : Tensor = aten::gt(%s, %zero)
+  %c : bool = aten::Bool(%gt)
+  %r : Tensor = prim::If(%c)
+    block0():
+      %a : Tensor = aten::add(%y, %one, %one)
+      -> (%a)
+    block1():
+      %b : Tensor = aten::sub(%y, %one, %one)
+      -> (%b)
+  return (%r)
+)IR");
+  // sum(x) < 0 but sum(x + 10) > 0: only the mutated value takes the branch.
+  at::Tensor x = torch::tensor({-1.0f, -2.0f});
+  s2t::SpecializeResult result = s2t::specializeControlFlow(*graph, {x});
+  s2t::cleanupFlatGraph(result.graph);
+  torch::jit::testing::FileCheck()
+      .check("aten::add_")
+      ->check("aten::add(")
+      ->check_not("aten::sub")
+      ->run(*result.graph);
+  // clone, add_, sum, gt, Bool: the mul is not in the decision's slice.
+  EXPECT_EQ(result.kernelsRun, 5);
+  EXPECT_TRUE(torch::equal(x, torch::tensor({-1.0f, -2.0f})))
+      << "the sample must not be mutated";
+}
+
+} // namespace
