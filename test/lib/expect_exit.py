@@ -10,7 +10,10 @@ def main():
     if len(sys.argv) < 3:
         sys.exit("usage: expect_exit.py CODE CMD...")
     expected = int(sys.argv[1])
-    proc = subprocess.run(sys.argv[2:])
+    try:
+        proc = subprocess.run(sys.argv[2:])
+    except OSError as e:
+        sys.exit(f"expect_exit: cannot run '{sys.argv[2]}': {e}")
     if proc.returncode != expected:
         sys.stderr.flush()
         print(f"expect_exit: '{' '.join(sys.argv[2:])}' exited with "
