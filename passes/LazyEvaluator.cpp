@@ -88,6 +88,95 @@ void collectAliasSets(const c10::AliasInfo *info,
     collectAliasSets(&contained, sets, wildcard);
 }
 
+/// Output sizes of common operators that have no meta kernel in LibTorch
+/// 1.13, computed here because torch's shape-function registry takes about
+/// 0.15 s to compile on first use. `stack` holds the operator's inputs.
+c10::optional<std::vector<int64_t>> nativeOutputSizes(Symbol kind,
+                                                      const Stack &stack) {
+  static const std::unordered_set<Symbol> sameShape = [] {
+    std::unordered_set<Symbol> result;
+    for (const char *name :
+         {"aten::batch_norm", "aten::instance_norm", "aten::group_norm",
+          "aten::layer_norm", "aten::relu", "aten::relu_", "aten::relu6",
+          "aten::hardswish", "aten::hardswish_", "aten::hardsigmoid",
+          "aten::hardsigmoid_", "aten::hardtanh", "aten::hardtanh_",
+          "aten::silu", "aten::silu_", "aten::gelu", "aten::sigmoid",
+          "aten::sigmoid_", "aten::tanh", "aten::tanh_", "aten::dropout",
+          "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
+          "aten::elu", "aten::elu_", "aten::leaky_relu", "aten::leaky_relu_",
+          "aten::softmax", "aten::log_softmax", "aten::contiguous"})
+      result.insert(Symbol::fromQualString(name));
+    return result;
+  }();
+  if (stack.empty() || !stack[0].isTensor())
+    return c10::nullopt;
+  const at::Tensor &input = stack[0].toTensor();
+  if (sameShape.count(kind))
+    return input.sizes().vec();
+
+  static const Symbol conv[] = {Symbol::fromQualString("aten::conv1d"),
+                                Symbol::fromQualString("aten::conv2d"),
+                                Symbol::fromQualString("aten::conv3d")};
+  bool plain = kind == conv[0] || kind == conv[1] || kind == conv[2];
+  bool general = kind == aten::_convolution || kind == aten::convolution;
+  if ((!plain && !general) || stack.size() < 7 || !stack[1].isTensor())
+    return c10::nullopt;
+  const at::Tensor &weight = stack[1].toTensor();
+  int64_t spatial = weight.dim() - 2;
+  bool batched = input.dim() == weight.dim();
+  if (spatial < 1 || (!batched && input.dim() != weight.dim() - 1))
+    return c10::nullopt;
+  auto listAt = [&](const c10::IValue &list, int64_t i,
+                    int64_t fallback) -> c10::optional<int64_t> {
+    if (!list.isIntList())
+      return c10::nullopt;
+    auto values = list.toIntList();
+    if (values.empty())
+      return fallback;
+    return values.size() == 1 ? values.get(0) : values.get(i);
+  };
+  bool transposed = general && stack[6].isBool() && stack[6].toBool();
+  int64_t groups = general ? (stack.size() > 8 && stack[8].isInt()
+                                  ? stack[8].toInt()
+                                  : 1)
+                           : (stack[6].isInt() ? stack[6].toInt() : 1);
+  std::vector<int64_t> sizes;
+  if (batched)
+    sizes.push_back(input.size(0));
+  sizes.push_back(transposed ? weight.size(1) * groups : weight.size(0));
+  int64_t offset = batched ? 2 : 1;
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t in = input.size(offset + d), kernel = weight.size(2 + d);
+    auto stride = listAt(stack[3], d, 1);
+    auto dilation = listAt(stack[5], d, 1);
+    if (!stride || !dilation || *stride <= 0)
+      return c10::nullopt;
+    if (plain && stack[4].isString()) { // padding="same" / "valid"
+      const std::string &mode = stack[4].toStringRef();
+      if (mode == "same")
+        sizes.push_back(in);
+      else
+        sizes.push_back((in - *dilation * (kernel - 1) - 1) / *stride + 1);
+      continue;
+    }
+    auto padding = listAt(stack[4], d, 0);
+    if (!padding)
+      return c10::nullopt;
+    if (transposed) {
+      auto outputPadding = listAt(stack[7], d, 0);
+      if (!outputPadding)
+        return c10::nullopt;
+      sizes.push_back((in - 1) * *stride - 2 * *padding +
+                      *dilation * (kernel - 1) + *outputPadding + 1);
+    } else {
+      sizes.push_back((in + 2 * *padding - *dilation * (kernel - 1) - 1) /
+                          *stride +
+                      1);
+    }
+  }
+  return sizes;
+}
+
 c10::IValue toMeta(const c10::IValue &value) {
   if (value.isTensor()) {
     const at::Tensor &tensor = value.toTensor();
@@ -393,12 +482,24 @@ struct LazyEvaluator::State {
         at::NoGradGuard noGrad;
         operationOf(node, info)(stack);
       } else {
-        Stack inputs = stack; // the operator consumes its stack
+        // Operators without a meta kernel in LibTorch fail each time, and a
+        // c10::Error is costly (it symbolizes a backtrace): remember them.
+        const FunctionSchema *schema =
+            info.origin ? info.origin->maybeSchema() : node->maybeSchema();
+        bool knownToFail = schema && noMetaKernel.count(schema);
+        Stack inputs;
+        if (!knownToFail)
+          inputs = stack; // the operator consumes its stack
         try {
+          if (knownToFail)
+            throw std::runtime_error("no meta kernel");
           operationOf(node, info)(stack);
         } catch (const std::exception &) {
-          // No meta kernel in LibTorch: try torch's shape function.
-          stack = std::move(inputs);
+          // Try torch's shape function instead.
+          if (schema)
+            noMetaKernel.insert(schema);
+          if (!knownToFail)
+            stack = std::move(inputs);
           if (!runShapeFunction(node, info, stack))
             throw;
         }
@@ -448,6 +549,12 @@ struct LazyEvaluator::State {
   bool runShapeFunction(Node *node, NodeInfo &info, Stack &stack) {
     if (node->outputs().size() != 1 || !isTensorType(node->output()->type()))
       return false;
+    if (auto sizes = nativeOutputSizes(node->kind(), stack)) {
+      at::TensorOptions options = stack[0].toTensor().options();
+      stack.clear();
+      stack.emplace_back(at::empty(*sizes, options.device(c10::kMeta)));
+      return true;
+    }
     const FunctionSchema *schema =
         info.origin ? info.origin->maybeSchema() : node->maybeSchema();
     if (!schema)
@@ -461,6 +568,7 @@ struct LazyEvaluator::State {
     }
     if (!cached->second)
       return false;
+    GRAPH_DEBUG("Shape function for ", node->kind().toQualString());
     Code &code = *cached->second;
     Stack shapeStack;
     c10::optional<at::TensorOptions> options;
@@ -489,6 +597,7 @@ struct LazyEvaluator::State {
   }
 
   std::unordered_map<const FunctionSchema *, std::shared_ptr<Code>> shapeCode;
+  std::unordered_set<const FunctionSchema *> noMetaKernel;
 
   /// Whether running `node` on meta values gives exact results.
   bool metaIsExact(Node *node) {

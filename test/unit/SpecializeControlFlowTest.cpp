@@ -193,3 +193,65 @@ graph(%x : Tensor):
 }
 
 } // namespace
+
+namespace {
+
+/// Unrolls a loop over the last output dimension of `op` (after the
+/// constants of `prelude`) applied to x, w: the unrolled count is the size the
+/// specializer believes without running the operator.
+int64_t believedLastSize(const std::string &prelude, const std::string &op,
+                         const at::Tensor &x, const at::Tensor &w) {
+  auto graph = parse(R"IR(
+graph(%x : Tensor, %w : Tensor):
+  %none : NoneType = prim::Constant()
+  %true : bool = prim::Constant[value=1]()
+  %false : bool = prim::Constant[value=0]()
+  %last : int = prim::Constant[value=-1]()
+)IR" + prelude + "\n  %y : Tensor = " + op + R"IR(
+  %n : int = aten::size(%y, %last)
+  %r : Tensor = prim::Loop(%n, %true, %x)
+    block0(%i : int, %acc : Tensor):
+      -> (%true, %acc)
+  return (%r)
+)IR");
+  s2t::SpecializeResult result = s2t::specializeControlFlow(*graph, {x, w});
+  EXPECT_EQ(result.kernelsRun, 0) << op;
+  return result.iterationsUnrolled;
+}
+
+TEST(SpecializeControlFlowTest, ConvolutionShapesWithoutKernels) {
+  at::Tensor x2 = torch::randn({1, 4, 17, 23});
+  at::Tensor w2 = torch::randn({6, 2, 3, 5});
+  EXPECT_EQ(believedLastSize(R"(
+  %s : int[] = prim::Constant[value=[2, 3]]()
+  %p : int[] = prim::Constant[value=[1, 2]]()
+  %d : int[] = prim::Constant[value=[1, 2]]()
+  %g : int = prim::Constant[value=2]())",
+                             "aten::conv2d(%x, %w, %none, %s, %p, %d, %g)", x2,
+                             w2),
+            torch::conv2d(x2, w2, {}, {2, 3}, {1, 2}, {1, 2}, 2).size(-1));
+
+  at::Tensor x1 = torch::randn({3, 9}); // unbatched
+  at::Tensor w1 = torch::randn({5, 3, 4});
+  EXPECT_EQ(believedLastSize(R"(
+  %s : int[] = prim::Constant[value=[1]]()
+  %p : int[] = prim::Constant[value=[0]]()
+  %g : int = prim::Constant[value=1]())",
+                             "aten::conv1d(%x, %w, %none, %s, %p, %s, %g)", x1,
+                             w1),
+            torch::conv1d(x1, w1).size(-1));
+
+  at::Tensor xt = torch::randn({1, 4, 7, 8});
+  at::Tensor wt = torch::randn({4, 3, 3, 3});
+  EXPECT_EQ(believedLastSize(R"(
+  %s : int[] = prim::Constant[value=[2, 2]]()
+  %p : int[] = prim::Constant[value=[1, 1]]()
+  %d : int[] = prim::Constant[value=[1, 1]]()
+  %g : int = prim::Constant[value=1]())",
+                             "aten::_convolution(%x, %w, %none, %s, %p, %d, "
+                             "%true, %d, %g, %false, %false, %false, %false)",
+                             xt, wt),
+            torch::conv_transpose2d(xt, wt, {}, 2, 1, 1).size(-1));
+}
+
+} // namespace
