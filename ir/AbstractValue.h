@@ -79,6 +79,8 @@ struct AV {
   inline bool isConstantTree() const;
   /// The type this value has, as far as the specializer knows.
   inline c10::TypePtr staticType() const;
+  /// The category of this value and, for a structure, of all it holds.
+  inline DecisionCategory deepDep() const;
 };
 
 struct Aggregate {
@@ -126,6 +128,14 @@ bool AV::isConstantTree() const {
     return true;
   }
   return false;
+}
+
+DecisionCategory AV::deepDep() const {
+  DecisionCategory result = dep;
+  if (kind == Aggregate)
+    for (const AV &element : agg->elements)
+      result = std::max(result, element.deepDep());
+  return result;
 }
 
 c10::TypePtr AV::staticType() const {

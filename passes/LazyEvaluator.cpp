@@ -197,6 +197,13 @@ c10::IValue toMeta(const c10::IValue &value) {
       elements.push_back(toMeta(element));
     return c10::ivalue::Tuple::create(std::move(elements));
   }
+  if (value.isGenericDict() && containsTensor(value.type())) {
+    c10::impl::GenericDict source = value.toGenericDict();
+    c10::impl::GenericDict dict(source.keyType(), source.valueType());
+    for (const auto &entry : source)
+      dict.insert(entry.key(), toMeta(entry.value()));
+    return dict;
+  }
   return value;
 }
 
@@ -212,6 +219,11 @@ bool isMetaOnly(const c10::IValue &value) {
   if (value.isTuple()) {
     for (const c10::IValue &element : value.toTupleRef().elements())
       if (isMetaOnly(element))
+        return true;
+  }
+  if (value.isGenericDict()) {
+    for (const auto &entry : value.toGenericDict())
+      if (isMetaOnly(entry.value()))
         return true;
   }
   return false;
@@ -465,9 +477,13 @@ struct LazyEvaluator::State {
       return;
     }
     Stack stack;
-    stack.reserve(node->inputs().size());
+    stack.reserve(node->inputs().size() + 1);
     for (Value *value : node->inputs())
       stack.push_back(input(value, mode));
+    const FunctionSchema *varargSchema =
+        info.origin ? info.origin->maybeSchema() : node->maybeSchema();
+    if (varargSchema && varargSchema->is_vararg())
+      stack.emplace_back(static_cast<int64_t>(node->inputs().size()));
     if (mode == Meta) {
       if (const FunctionSchema *schema = node->maybeSchema()) {
         for (size_t i = 0; i < stack.size() && i < schema->arguments().size();
@@ -710,6 +726,12 @@ c10::IValue LazyEvaluator::real(Value *value) {
 c10::IValue LazyEvaluator::meta(Value *value) {
   state_->evaluate({value}, State::Meta);
   return state_->input(value, State::Meta);
+}
+
+bool LazyEvaluator::isKnown(Value *value) const {
+  auto it = state_->values.find(value);
+  return it != state_->values.end() && it->second.hasReal &&
+         !state_->nodes.count(value->node());
 }
 
 c10::Device LazyEvaluator::device(Value *value) {

@@ -57,6 +57,8 @@ public:
   /// `value` with exact metadata: a meta tensor for a tensor not yet
   /// computed, the exact value for everything else.
   c10::IValue meta(Value *value);
+  /// Whether the sample value of `value` is known without running anything.
+  bool isKnown(Value *value) const;
   /// The device a tensor value lives on in the sample run.
   c10::Device device(Value *value);
 

@@ -262,8 +262,12 @@ IValue Specializer::concrete(const AV &av) {
   case AV::Constant:
   case AV::Object:
     return av.value;
-  case AV::Graph:
+  case AV::Graph: {
+    auto unpacked = unpacked_.find(av.graphValue);
+    if (unpacked != unpacked_.end())
+      return concrete(AV::aggregate(unpacked->second, av.dep));
     return evaluator_.meta(av.graphValue);
+  }
   case AV::Uninitialized:
     return IValue();
   case AV::Aggregate:
@@ -302,8 +306,13 @@ IValue Specializer::concrete(const AV &av) {
 
 Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
   switch (av.kind) {
-  case AV::Graph:
+  case AV::Graph: {
+    // A list or dict of the flat graph that was mutated as a structure.
+    auto unpacked = unpacked_.find(av.graphValue);
+    if (unpacked != unpacked_.end())
+      return materialize(AV::aggregate(unpacked->second, av.dep), expected);
     return av.graphValue;
+  }
   case AV::Uninitialized: {
     Value *value =
         out_->insertNode(out_->createUninitialized(expected))->output();
@@ -504,6 +513,9 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
                                               std::vector<IValue> inputs) {
   Stack stack(std::make_move_iterator(inputs.begin()),
               std::make_move_iterator(inputs.end()));
+  const FunctionSchema *schema = node->maybeSchema();
+  if (schema && schema->is_vararg()) // as the interpreter does (aten::format)
+    stack.emplace_back(static_cast<int64_t>(node->inputs().size()));
   try {
     auto cached = operations_.find(node);
     if (cached == operations_.end())
@@ -726,7 +738,8 @@ void Specializer::walkGetAttr(const Node *node) {
     if (isModule)
       moduleParents_.emplace(value.toObject().get(),
                              std::make_pair(instance, name));
-  } else if (isModule && value.isTensor()) {
+  } else if (isModule && (value.isTensor() ||
+                          containsTensorOrObject(value.type()))) {
     // Parameters and buffers stay attributes of the module, as in a trace.
     Value *flat = out_->insertGetAttr(materialize(object, instance->type()), name);
     flat->setType(node->output()->type());
@@ -853,6 +866,31 @@ bool Specializer::walkStructural(const Node *node) {
   case prim::Uninitialized:
     out(AV());
     return true;
+  case aten::dict: {
+    // dict() and OrderedDict(), empty or from (key, value) pairs.
+    if (node->inputs().size() > 1)
+      return false;
+    auto agg = newAggregate(Aggregate::Dict);
+    if (node->inputs().size() == 1) {
+      if (node->input(0)->type()->kind() != TypeKind::ListType)
+        return false;
+      for (const AV &pair : asAggregate(in(0), node)->elements) {
+        auto entry = asAggregate(pair, node);
+        if (entry->elements.size() != 2)
+          return false;
+        IValue key = decide(entry->elements[0], node);
+        int64_t at = agg->find(key);
+        if (at >= 0) {
+          agg->elements[at] = entry->elements[1];
+        } else {
+          agg->keys.push_back(key);
+          agg->elements.push_back(entry->elements[1]);
+        }
+      }
+    }
+    out(AV::aggregate(std::move(agg), DecisionCategory::Constant));
+    return true;
+  }
   case prim::CreateObject: {
     auto type = node->output()->type()->expect<ClassType>();
     auto object = c10::ivalue::Object::create(
@@ -894,6 +932,19 @@ bool Specializer::walkStructural(const Node *node) {
     if (a.kind == AV::Object && b.kind == AV::Object) {
       bool same = a.value.isSameIdentity(b.value);
       out(AV::constant(IValue(same != negate), DecisionCategory::Constant));
+      return true;
+    }
+    if (a.kind == AV::Graph && b.kind == AV::Graph) {
+      // `q is k` on tensors: the same value of the flat graph, or two
+      // arguments given the same sample object.
+      bool same = a.graphValue == b.graphValue ||
+                  (evaluator_.isKnown(a.graphValue) &&
+                   evaluator_.isKnown(b.graphValue) &&
+                   evaluator_.real(a.graphValue)
+                       .isSameIdentity(evaluator_.real(b.graphValue)));
+      out(AV::constant(IValue(same != negate),
+                       std::min(std::max(a.dep, b.dep),
+                                DecisionCategory::Shape)));
       return true;
     }
     return false;
@@ -1218,8 +1269,8 @@ void Specializer::walkGeneric(const Node *node) {
     const AV &av = lookup(node->input(i));
     allConstant &= av.isConstantTree();
     dep = std::max(dep, readsShapeOnly
-                            ? std::min(av.dep, DecisionCategory::Shape)
-                            : av.dep);
+                            ? std::min(av.deepDep(), DecisionCategory::Shape)
+                            : av.deepDep());
     if (av.kind == AV::Aggregate && writesArgument(node, i))
       unsupported(node, "mutates a list, tuple or dict in a way s2t does "
                         "not model");
@@ -1261,8 +1312,15 @@ void Specializer::walkGeneric(const Node *node) {
     // A list of the flat graph that this operation mutates must be unpacked
     // anew when it is read as a structure again.
     const AV &av = lookup(node->input(i));
-    if (av.kind == AV::Graph && writesArgument(node, i))
-      unpacked_.erase(av.graphValue);
+    if (av.kind != AV::Graph || !writesArgument(node, i))
+      continue;
+    auto unpacked = unpacked_.find(av.graphValue);
+    if (unpacked == unpacked_.end())
+      continue;
+    if (unpacked->second->version != 0)
+      unsupported(node, "mutates a list or dict that was also changed as a "
+                        "structure");
+    unpacked_.erase(unpacked);
   }
   Node *flat = out_->create(node->kind(), 0);
   flat->copyAttributes(*node);
