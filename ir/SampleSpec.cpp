@@ -11,6 +11,7 @@
 #include "ir/SampleSpec.h"
 
 #include "ir/Error.h"
+#include "ir/TorchSave.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/jit_type.h>
@@ -878,7 +879,7 @@ c10::IValue readSampleFile(const std::string &path) {
   if (in.bad())
     usageError("cannot read sample file '" + path + "': read error");
   try {
-    return torch::jit::pickle_load(data);
+    return loadTorchSave(data);
   } catch (const c10::Error &e) {
     usageError("sample file '" + path +
                "' is not a file written by torch.save: " +

@@ -1,0 +1,231 @@
+//===- ir/TorchSave.cpp - Reading values written by torch.save ------------===//
+
+#include "ir/TorchSave.h"
+
+#include <caffe2/serialize/in_memory_adapter.h>
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/unpickler.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace s2t {
+
+std::string rewritePickleAppends(const std::string &pickle) {
+  // Walk the opcodes, keeping for each stack item the offset of the opcode
+  // that began it, so that a MARK can be put in front of an appended item.
+  std::vector<size_t> starts; // item start offsets
+  std::vector<std::pair<size_t, size_t>> marks; // (stack size, offset)
+  std::vector<size_t> insertMarkAt;
+  std::vector<std::pair<size_t, char>> replaceAt; // APPEND/SETITEM -> ...S
+  size_t pos = 0;
+  auto fail = [&]() { return pickle; };
+  auto need = [&](size_t n) { return pos + n <= pickle.size(); };
+  auto readLength = [&](size_t bytes) -> size_t {
+    size_t value = 0;
+    for (size_t i = 0; i < bytes; ++i)
+      value |= static_cast<size_t>(static_cast<unsigned char>(pickle[pos + i]))
+               << (8 * i);
+    return value;
+  };
+  auto popToMark = [&]() -> bool {
+    if (marks.empty() || marks.back().first > starts.size())
+      return false;
+    starts.resize(marks.back().first);
+    return true;
+  };
+  while (pos < pickle.size()) {
+    size_t at = pos;
+    unsigned char op = pickle[pos++];
+    switch (op) {
+    case 0x80: // PROTO
+      if (!need(1))
+        return fail();
+      pos += 1;
+      break;
+    case '(': // MARK
+      marks.emplace_back(starts.size(), at);
+      break;
+    case '}': case ']': case ')': case 'N': case 0x88: case 0x89:
+      starts.push_back(at);
+      break;
+    case 'K': case 'h': // BININT1, BINGET
+      if (!need(1))
+        return fail();
+      pos += 1;
+      starts.push_back(at);
+      break;
+    case 'M': // BININT2
+      if (!need(2))
+        return fail();
+      pos += 2;
+      starts.push_back(at);
+      break;
+    case 'J': case 'j': // BININT, LONG_BINGET
+      if (!need(4))
+        return fail();
+      pos += 4;
+      starts.push_back(at);
+      break;
+    case 'G': // BINFLOAT
+      if (!need(8))
+        return fail();
+      pos += 8;
+      starts.push_back(at);
+      break;
+    case 0x8a: case 'U': case 0x8c: { // LONG1, SHORT_BINSTRING, SHORT_BINUNICODE
+      if (!need(1))
+        return fail();
+      size_t length = readLength(1);
+      pos += 1;
+      if (!need(length))
+        return fail();
+      pos += length;
+      starts.push_back(at);
+      break;
+    }
+    case 'X': case 'T': case 'B': { // BINUNICODE, BINSTRING, BINBYTES
+      if (!need(4))
+        return fail();
+      size_t length = readLength(4);
+      pos += 4;
+      if (!need(length))
+        return fail();
+      pos += length;
+      starts.push_back(at);
+      break;
+    }
+    case 'c': { // GLOBAL module\nname\n
+      for (int lines = 0; lines < 2; ++lines) {
+        size_t end = pickle.find('\n', pos);
+        if (end == std::string::npos)
+          return fail();
+        pos = end + 1;
+      }
+      starts.push_back(at);
+      break;
+    }
+    case 'q': // BINPUT
+      if (!need(1))
+        return fail();
+      pos += 1;
+      break;
+    case 'r': // LONG_BINPUT
+      if (!need(4))
+        return fail();
+      pos += 4;
+      break;
+    case 0x85: case 0x86: case 0x87: { // TUPLE1..3
+      size_t n = op - 0x84;
+      if (starts.size() < n)
+        return fail();
+      size_t start = starts[starts.size() - n];
+      starts.resize(starts.size() - n);
+      starts.push_back(start);
+      break;
+    }
+    case 't': case 'l': case 'd': { // TUPLE, LIST, DICT
+      size_t start = marks.empty() ? 0 : marks.back().second;
+      if (!popToMark())
+        return fail();
+      marks.pop_back();
+      starts.push_back(start);
+      break;
+    }
+    case 'a': // APPEND: the item on top goes into the list below it
+      if (starts.size() < 2)
+        return fail();
+      insertMarkAt.push_back(starts.back());
+      replaceAt.emplace_back(at, 'e');
+      starts.pop_back();
+      break;
+    case 'e': case 'u': // APPENDS, SETITEMS
+      if (!popToMark())
+        return fail();
+      marks.pop_back();
+      break;
+    case 's': // SETITEM: key and value on top go into the dict below them
+      if (starts.size() < 3)
+        return fail();
+      insertMarkAt.push_back(starts[starts.size() - 2]);
+      replaceAt.emplace_back(at, 'u');
+      starts.resize(starts.size() - 2);
+      break;
+    case 'R': case 0x81: { // REDUCE, NEWOBJ
+      if (starts.size() < 2)
+        return fail();
+      size_t start = starts[starts.size() - 2];
+      starts.resize(starts.size() - 2);
+      starts.push_back(start);
+      break;
+    }
+    case 'b': // BUILD
+      if (starts.size() < 2)
+        return fail();
+      starts.pop_back();
+      break;
+    case 'Q': // BINPERSID
+      if (starts.empty())
+        return fail();
+      break;
+    case '.': // STOP
+      pos = pickle.size();
+      break;
+    default:
+      return fail();
+    }
+  }
+  if (replaceAt.empty())
+    return pickle;
+  // Apply the edits in offset order: a MARK before each added item, and each
+  // APPEND / SETITEM becomes APPENDS / SETITEMS.
+  std::vector<std::pair<size_t, char>> edits; // (offset, 0 = insert MARK)
+  for (size_t offset : insertMarkAt)
+    edits.emplace_back(offset, 0);
+  for (const auto &replacement : replaceAt)
+    edits.push_back(replacement);
+  std::sort(edits.begin(), edits.end());
+  std::string result;
+  result.reserve(pickle.size() + edits.size());
+  size_t copied = 0;
+  for (const auto &[offset, kind] : edits) {
+    result.append(pickle, copied, offset - copied);
+    copied = offset;
+    if (kind == 0) {
+      result.push_back('(');
+    } else {
+      result.push_back(kind);
+      copied = offset + 1;
+    }
+  }
+  result.append(pickle, copied, std::string::npos);
+  return result;
+}
+
+c10::IValue loadTorchSave(const std::vector<char> &bytes) {
+  auto adapter = std::make_shared<caffe2::serialize::MemoryReadAdapter>(
+      bytes.data(), bytes.size());
+  caffe2::serialize::PyTorchStreamReader reader(adapter);
+  at::DataPtr data;
+  size_t size = 0;
+  std::tie(data, size) = reader.getRecord("data.pkl");
+  std::string pickle =
+      rewritePickleAppends(std::string(static_cast<const char *>(data.get()), size));
+  size_t offset = 0;
+  auto read = [&](char *buffer, size_t length) -> size_t {
+    size_t n = std::min(length, pickle.size() - offset);
+    std::memcpy(buffer, pickle.data() + offset, n);
+    offset += n;
+    return n;
+  };
+  auto readRecord = [&](const std::string &name) {
+    return std::get<0>(reader.getRecord("data/" + name));
+  };
+  torch::jit::Unpickler unpickler(read, nullptr, nullptr, readRecord,
+                                  c10::nullopt);
+  unpickler.set_version(reader.version());
+  return unpickler.parse_ivalue();
+}
+
+} // namespace s2t
