@@ -999,6 +999,8 @@ bool Specializer::walkStructural(const Node *node) {
   static const Symbol items = Symbol::fromQualString("aten::items");
   static const Symbol get = Symbol::fromQualString("aten::get");
   static const Symbol sorted = Symbol::fromQualString("aten::sorted");
+  static const Symbol update = Symbol::fromQualString("aten::update");
+  static const Symbol delitem = Symbol::fromQualString("aten::Delete");
   const Symbol kind = node->kind();
   bool isDict = node->input(0)->type()->kind() == TypeKind::DictType;
 
@@ -1235,6 +1237,35 @@ bool Specializer::walkStructural(const Node *node) {
       out(in(2));
     else
       out(AV::constant(IValue(), agg->dep));
+    return true;
+  }
+  if (isDict && kind == update) {
+    auto agg = asAggregate(in(0), node);
+    auto other = asAggregate(in(1), node);
+    for (size_t i = 0; i < other->keys.size(); ++i) {
+      int64_t at = agg->find(other->keys[i]);
+      if (at >= 0) {
+        agg->elements[at] = other->elements[i];
+      } else {
+        agg->keys.push_back(other->keys[i]);
+        agg->elements.push_back(other->elements[i]);
+      }
+    }
+    agg->mutated(std::max(pathDep_, other->dep));
+    return true;
+  }
+  if (kind == delitem) {
+    auto agg = asAggregate(in(0), node);
+    int64_t at = isDict ? agg->find(decide(in(1), node))
+                        : normalizeIndex(decideInt(in(1), node),
+                                         agg->elements.size());
+    if (at < 0)
+      unsupported(node, isDict ? "key not found in dict on the sample"
+                               : "list index out of range on the sample");
+    agg->elements.erase(agg->elements.begin() + at);
+    if (isDict)
+      agg->keys.erase(agg->keys.begin() + at);
+    agg->mutated(pathDep_);
     return true;
   }
   if (isDict && kind == aten::setdefault) {

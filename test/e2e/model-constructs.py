@@ -119,7 +119,24 @@ def test_tensor_identity():
     FileCheck().check("aten::sub").check_not("aten::add").run(flat.graph)
 
 
+class UpdateAndDelete(nn.Module):
+    def forward(self, x):
+        d: Dict[str, torch.Tensor] = {"a": x}
+        e: Dict[str, torch.Tensor] = {"b": x + 1, "a": x * 2}
+        d.update(e)
+        xs = [x, x + 3, x + 4]
+        del xs[1]
+        del d["b"]
+        return d, xs
+
+
+def test_dict_update_and_del():
+    flat = check_conversion(UpdateAndDelete(), (torch.randn(2),), others=[(torch.randn(2),)],
+                            trace=False)
+    FileCheck().check_not("aten::update").check_not("aten::Delete").run(flat.graph)
+
+
 if __name__ == "__main__":
     main([test_ordered_dict_output, test_dict_of_meta_values_then_data_decision,
           test_format_decided_on_sizes, test_data_through_a_tuple_is_data,
-          test_lstm_weights_stay_attributes, test_tensor_identity])
+          test_lstm_weights_stay_attributes, test_tensor_identity, test_dict_update_and_del])
