@@ -464,6 +464,15 @@ double parseDoubleC(const std::string &s) {
   return strtod_l(s.c_str(), nullptr, cLocale);
 }
 
+/// A spec as quoted in a message: long ones are cut, so the message stays one
+/// readable line.
+std::string shortened(const std::string &text) {
+  constexpr size_t kMax = 60;
+  if (text.size() <= kMax)
+    return text;
+  return text.substr(0, kMax) + "...";
+}
+
 class Parser {
 public:
   /// Parses text[begin, end); messages quote all of `text` and give columns
@@ -472,7 +481,7 @@ public:
       : text_(text), pos_(begin), end_(text.size()) {}
 
   [[noreturn]] void fail(const std::string &what, size_t at) const {
-    usageError("malformed spec '" + text_ + "': " + what + " at column " +
+    usageError("malformed spec '" + shortened(text_) + "': " + what + " at column " +
                std::to_string(at + 1));
   }
   [[noreturn]] void fail(const std::string &what) const { fail(what, pos_); }
@@ -520,7 +529,22 @@ public:
     return v;
   }
 
+  /// Nesting deeper than this is refused rather than overflowing the stack.
+  static constexpr int kMaxDepth = 128;
+
+  /// Counts one level of nesting for as long as it lives.
+  struct Nesting {
+    Nesting(Parser &parser) : parser(parser) {
+      if (++parser.depth_ > kMaxDepth)
+        parser.fail("nested deeper than " + std::to_string(kMaxDepth) +
+                    " levels");
+    }
+    ~Nesting() { --parser.depth_; }
+    Parser &parser;
+  };
+
   c10::IValue parseValue() {
+    Nesting nesting(*this);
     skipSpace();
     if (atEnd())
       fail("expected a value");
@@ -748,6 +772,7 @@ private:
 
   /// nested-numbers: appends the numbers to `flat` and returns the shape.
   std::vector<int64_t> parseNested(std::vector<Number> &flat) {
+    Nesting nesting(*this);
     skipSpace();
     if (peek() != '[') {
       flat.push_back(parseNumber(/*allowBool=*/true));
@@ -843,6 +868,7 @@ private:
 
   const std::string &text_;
   size_t pos_;
+  int depth_ = 0;
   size_t end_;
 };
 
@@ -1065,8 +1091,8 @@ bool isTupleType(const c10::TypePtr &type) {
 
 c10::IValue parseSampleLiteral(const std::string &text) {
   if (isBlank(text))
-    usageError("malformed spec '" + text + "': empty spec");
-  return guarded("malformed spec '" + text + "'", [&] {
+    usageError("malformed spec '" + shortened(text) + "': empty spec");
+  return guarded("malformed spec '" + shortened(text) + "'", [&] {
     Parser parser(text, 0);
     return parser.parseTopLevel();
   });
@@ -1074,8 +1100,8 @@ c10::IValue parseSampleLiteral(const std::string &text) {
 
 SampleSpec parseSampleSpec(const std::string &text) {
   if (isBlank(text))
-    usageError("malformed spec '" + text + "': empty spec");
-  return guarded("malformed spec '" + text + "'", [&] {
+    usageError("malformed spec '" + shortened(text) + "': empty spec");
+  return guarded("malformed spec '" + shortened(text) + "'", [&] {
     SampleSpec spec;
     spec.text = text;
     Parser parser(text, 0);

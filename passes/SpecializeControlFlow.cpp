@@ -591,8 +591,16 @@ std::vector<AV> Specializer::walkGraph(const Graph &graph,
 }
 
 std::vector<AV> Specializer::walkBlock(const Block *block) {
+  // The walk recurses into blocks and callees; refuse what would overflow
+  // the stack.
+  constexpr int kMaxNesting = 1000;
+  if (++depth_ > kMaxNesting)
+    unsupported(current_ ? current_ : block->owningNode(),
+                "blocks and calls nest deeper than " +
+                    std::to_string(kMaxNesting) + " levels");
   for (const Node *node : block->nodes())
     walkNode(node);
+  --depth_;
   std::vector<AV> outputs;
   outputs.reserve(block->outputs().size());
   for (const Value *output : block->outputs())
@@ -709,11 +717,8 @@ void Specializer::walkLoop(const Node *node) {
 
 void Specializer::walkCall(const Node *node, const Graph &callee,
                            std::vector<AV> calleeInputs) {
-  if (++depth_ > 512)
-    unsupported(node, "calls nest deeper than 512");
   ++result_.callsInlined;
   std::vector<AV> outputs = walkGraph(callee, std::move(calleeInputs));
-  --depth_;
   for (size_t i = 0; i < outputs.size(); ++i)
     bind(node->outputs()[i], std::move(outputs[i]));
 }

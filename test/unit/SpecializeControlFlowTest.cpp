@@ -255,3 +255,39 @@ TEST(SpecializeControlFlowTest, ConvolutionShapesWithoutKernels) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(SpecializeControlFlowTest, DeepNestingIsAnErrorNotACrash) {
+  // 5000 nested prim::If, built directly (a textual graph that deep would
+  // strain torch's own parser first).
+  auto graph = std::make_shared<Graph>();
+  Value *x = graph->addInput("x");
+  Value *condition = graph->insertConstant(false); // always the else block
+  Block *block = graph->block();
+  Node *outermost = nullptr;
+  for (int i = 0; i < 5000; ++i) {
+    WithInsertPoint guard(block);
+    Node *branch = graph->create(prim::If, {condition}, 1);
+    block->appendNode(branch);
+    branch->output()->setType(x->type());
+    if (!outermost)
+      outermost = branch;
+    else
+      block->registerOutput(branch->output());
+    branch->addBlock()->registerOutput(x);
+    block = branch->addBlock();
+  }
+  block->registerOutput(x);
+  graph->registerOutput(outermost->output());
+  try {
+    s2t::specializeControlFlow(*graph, {torch::ones({1})});
+    FAIL() << "expected an error";
+  } catch (const s2t::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("nest deeper than 1000"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+} // namespace
