@@ -211,6 +211,7 @@ private:
   std::unordered_map<const Node *, Operation> operations_;
   DecisionCategory pathDep_ = DecisionCategory::Constant;
   const Node *current_ = nullptr; ///< the node being walked, for messages
+  int64_t nodesEmitted_ = 0;
   int depth_ = 0;
   SpecializeResult result_;
 };
@@ -504,6 +505,10 @@ Node *Specializer::emit(Node *node, const Node *source,
     if (source->callstack())
       node->setCallStack(*source->callstack());
   }
+  if (++nodesEmitted_ > options_.maxNodes)
+    conversionError(sourceLocation(source ? source : current_) +
+                    ": the flat graph exceeds --max-nodes=" +
+                    std::to_string(options_.maxNodes) + " operations");
   out_->insertNode(node);
   evaluator_.emitted(node, operatorOf);
   return node;

@@ -44,6 +44,9 @@ struct Decision {
 struct SpecializeOptions {
   /// Total loop iterations the pass may unroll before it gives up.
   int64_t maxUnroll = 100000;
+  /// Operations the flat graph may hold before the pass gives up: bounds the
+  /// memory an unroll can take (about 5 KiB per operation).
+  int64_t maxNodes = 1000000;
 };
 
 struct SpecializeResult {

@@ -57,6 +57,7 @@ struct Options {
   std::string output;
   bool freeze = false;
   int64_t maxUnroll = 100000;
+  int64_t maxNodes = 1000000;
   bool printAfterAll = false;
   bool stats = false;
   bool timePasses = false;
@@ -161,6 +162,7 @@ int run(const Options &options) {
 
   s2t::SpecializeOptions specializeOptions;
   specializeOptions.maxUnroll = options.maxUnroll;
+  specializeOptions.maxNodes = options.maxNodes;
   s2t::StageCallback afterStage;
   if (options.printAfterAll)
     afterStage = [](const std::string &stage, const torch::jit::Graph &graph) {
@@ -273,26 +275,33 @@ int main(int argc, char **argv) {
                "Fold parameters and attributes into constants "
                "(archive output)")
       ->group("Output");
+  CLI::Validator positive(
+      [](std::string &value) -> std::string {
+        try {
+          size_t used = 0;
+          long long parsed = std::stoll(value, &used);
+          if (used == value.size() && parsed > 0)
+            return "";
+        } catch (const std::exception &) {
+        }
+        return "must be a positive integer, got '" + value + "'";
+      },
+      "POSITIVE");
   app.add_option("--max-unroll", options.maxUnroll,
                  "Loop iterations to unroll in all before giving up")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](std::string &value) -> std::string {
-            try {
-              size_t used = 0;
-              long long parsed = std::stoll(value, &used);
-              if (used == value.size() && parsed > 0)
-                return "";
-            } catch (const std::exception &) {
-            }
-            return "must be a positive integer, got '" + value + "'";
-          },
-          "POSITIVE"))
+      ->check(positive)
       ->group("Specialization");
   app.add_option("--seed", options.seed,
                  "Seed of the random generator that random operators share "
                  "(default: LibTorch's, as in a new process)")
       ->capture_default_str()
+      ->group("Specialization");
+  app.add_option("--max-nodes", options.maxNodes,
+                 "Operations the flat graph may hold before giving up "
+                 "(bounds memory)")
+      ->capture_default_str()
+      ->check(positive)
       ->group("Specialization");
   app.add_flag("--print-after-all", options.printAfterAll,
                "Print the graph after each stage to stderr")
