@@ -1167,8 +1167,15 @@ std::vector<c10::IValue> bindImpl(const std::vector<SampleSpec> &specs,
   };
   std::vector<Given> given;
   std::string spreadFrom;
+  // A tuple given alone is the argument list, unless the method takes one
+  // tuple; a file holding a one-element tuple of a tuple, `torch.save((p,))`,
+  // is the argument list even then.
+  auto wrapsOneTuple = [&](const SampleSpec &spec) {
+    const auto &elements = spec.value.toTupleRef().elements();
+    return spec.fromFile && elements.size() == 1 && elements[0].isTuple();
+  };
   if (specs.size() == 1 && !specs[0].name && specs[0].value.isTuple() &&
-      (n != 1 || !isTupleType(argAt(0).type()))) {
+      (n != 1 || !isTupleType(argAt(0).type()) || wrapsOneTuple(specs[0]))) {
     spreadFrom = specs[0].text;
     for (const auto &e : specs[0].value.toTupleRef().elements())
       given.push_back({std::nullopt, e, specs[0].text});
