@@ -98,6 +98,8 @@ struct Aggregate {
   uint64_t version = 0;
   torch::jit::Value *materialized = nullptr;
   uint64_t materializedVersion = 0;
+  /// How many in-place operations the flat graph held when materialized.
+  uint64_t materializedAt = 0;
 
   void mutated(DecisionCategory pathDep) {
     ++version;

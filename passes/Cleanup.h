@@ -11,8 +11,8 @@ struct Graph;
 
 namespace s2t {
 
-/// Removes what the specializer left unused and merges duplicates with torch's
-/// own passes: dead code, constant pooling, common subexpressions.
+/// Removes what the specializer left unused and merges duplicate constants,
+/// with torch's own passes: dead code, constant pooling.
 void cleanupFlatGraph(std::shared_ptr<torch::jit::Graph> &graph);
 
 } // namespace s2t

@@ -711,6 +711,8 @@ void LazyEvaluator::emitted(Node *node, const Node *origin) {
   for (size_t i = 0; i < node->inputs().size() && i < arguments.size(); ++i) {
     const c10::AliasInfo *alias = arguments[i].alias_info();
     if (alias && alias->isWrite()) {
+      if (!info.mutates)
+        ++writes_;
       info.mutates = true;
       info.written.push_back(i);
       s.writers[s.find(node->input(i))].push_back(node);

@@ -63,11 +63,14 @@ public:
   c10::Device device(Value *value);
 
   int64_t kernelsRun() const { return kernelsRun_; }
+  /// How many emitted operations write to one of their inputs.
+  uint64_t writes() const { return writes_; }
 
 private:
   struct State;
   std::unique_ptr<State> state_;
   int64_t kernelsRun_ = 0;
+  uint64_t writes_ = 0;
 };
 
 } // namespace s2t

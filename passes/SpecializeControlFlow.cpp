@@ -361,7 +361,12 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
     break;
   }
   Aggregate &agg = *av.agg;
-  if (agg.materialized && agg.materializedVersion == agg.version)
+  // Reuse the value built for an earlier consumer only while it is still
+  // what the structure holds, and only if nothing in the flat graph can have
+  // written to its elements since: torch's executor merges two reads of one
+  // list across such a write (test/differential/regressions.py).
+  if (agg.materialized && agg.materializedVersion == agg.version &&
+      agg.materializedAt == evaluator_.writes())
     return agg.materialized;
   std::vector<Value *> elements;
   elements.reserve(agg.elements.size());
@@ -417,6 +422,7 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
   }
   agg.materialized = result;
   agg.materializedVersion = agg.version;
+  agg.materializedAt = evaluator_.writes();
   return result;
 }
 
@@ -494,6 +500,7 @@ std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
   agg->dep = std::min(av.dep, DecisionCategory::Shape);
   agg->materialized = value;
   agg->materializedVersion = agg->version;
+  agg->materializedAt = evaluator_.writes();
   unpacked_[value] = agg;
   return agg;
 }
@@ -658,6 +665,13 @@ void Specializer::walkNode(const Node *node) {
     return walkRaise(node);
   case aten::warn:
     return; // a trace records no warnings
+  case prim::Enter: // `with` blocks (torch.no_grad()): a trace records neither
+    bind(node->output(), lookup(node->input()));
+    return;
+  case prim::Exit:
+    for (const Value *output : node->outputs())
+      bind(output, AV::constant(IValue(), DecisionCategory::Constant));
+    return;
   default:
     break;
   }
