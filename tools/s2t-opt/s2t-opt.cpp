@@ -143,6 +143,14 @@ std::string graphText(const torch::jit::Graph &graph) {
   return text.str();
 }
 
+void writeTextFile(const std::string &path, const std::string &text) {
+  s2t::writeAtomically(path, [&](const std::string &temporary) {
+    std::ofstream stream(temporary, std::ios::binary);
+    if (!stream || !(stream << text) || !(stream.flush()))
+      s2t::conversionError("cannot write '" + path + "'");
+  });
+}
+
 int run(const Options &options) {
   Clock::time_point start = Clock::now();
   if (options.freeze && isTextOutput(options.output))
@@ -179,11 +187,7 @@ int run(const Options &options) {
     if (options.output.empty() || options.output == "-") {
       std::cout << text << std::flush;
     } else {
-      s2t::writeAtomically(options.output, [&](const std::string &temporary) {
-        std::ofstream stream(temporary, std::ios::binary);
-        if (!stream || !(stream << text) || !(stream.flush()))
-          s2t::conversionError("cannot write '" + options.output + "'");
-      });
+      writeTextFile(options.output, text);
     }
   } else {
     s2t::saveFlatArchive(program, result.graph, options.output,
@@ -206,11 +210,7 @@ int run(const Options &options) {
     printTimes(result, stats);
   if (!options.statsJson.empty()) {
     std::string text = statsToJson(result, stats).dump(2) + "\n";
-    s2t::writeAtomically(options.statsJson, [&](const std::string &temporary) {
-      std::ofstream stream(temporary, std::ios::binary);
-      if (!stream || !(stream << text) || !(stream.flush()))
-        s2t::conversionError("cannot write '" + options.statsJson + "'");
-    });
+    writeTextFile(options.statsJson, text);
   }
   return 0;
 }
