@@ -50,6 +50,8 @@ def candidates(lines):
     for i, line in enumerate(lines):
         if not line.strip() or line.startswith(("import ", "from ")):
             continue
+        if re.match(r"\s*w\d+ \+= 1$", line):
+            continue    # a while loop's counter: without it the loop may not end
         spans.append((i, block_end(lines, i)))
     spans.sort(key=lambda s: s[0] - s[1])
     for i, j in spans:

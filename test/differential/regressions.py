@@ -45,6 +45,49 @@ class Program(torch.nn.Module):
         return y + torch.cat(zs)
 """, lambda: (torch.tensor([1.0, 2.0]), [torch.zeros(2)]))
 
+# The dtype of torch.where(cond, a, b) was taken from the bool condition:
+# `t.dtype == torch.bool` was decided true, and `t[0] = -1.0` (which builds
+# aten::tensor(-1.0, dtype=prim::dtype(t))) wrote True, i.e. 1.0.
+case("where-dtype-is-not-the-condition's", "seed 9, program 19", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tuple[Tensor, bool]:
+        t = torch.where(x > 0.0, x, x.mean())
+        is_bool = t.dtype == torch.bool
+        t[0] = -1.0
+        return t, is_bool
+""", lambda: (torch.tensor([[0.75, -1.5], [-1.25, -1.75]]),), open=True)
+
+# Arguments that share memory (a sample holding the same tensor twice, as
+# torch.save keeps it): the write through y is a write to x, but the data
+# decision on x was computed as if it were not.
+case("arguments-sharing-memory", "seed 9, program 111", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        y.mul_(-1.0)
+        if bool(x.sum() > 0):
+            return x + 1
+        return x - 1
+""", lambda: ((lambda t: (t, t))(torch.tensor([1.0, 2.0]))), open=True)
+
+# The interpreter raises on the sample (an in-place add whose operand
+# overlaps its target; it is kept because the value went through a tuple),
+# but no decision needs that op, and the clean-up drops it as dead: s2t-opt
+# succeeds and the flat module returns. docs/semantics.md says the flat graph
+# raises such an error when it runs. (Either the op should stay, or the docs
+# and this check should say that a dead op's error may vanish.)
+case("dead-op-that-raises-on-the-sample", "seed 7, program 6", """
+def h1(a: Tensor) -> Tuple[Tensor, int]:
+    return a, 1
+
+
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        a = x * 2.0
+        t, k = h1(a)
+        t += a.select(0, -1)
+        return x
+""", lambda: (torch.tensor([[1.0], [2.0]]),), open=True)
+
 # `with torch.no_grad():` (prim::Enter / prim::Exit) stopped the conversion:
 # "unsupported: prim::Enter: the operator is not registered in this LibTorch".
 case("with-no-grad", "generator construct tried by hand", """
