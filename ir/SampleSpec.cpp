@@ -572,6 +572,10 @@ public:
         return std::numeric_limits<double>::quiet_NaN();
       if (word == "tensor")
         return parseTensor();
+      if (peek() == '[') {
+        if (auto type = shortDtype(word))
+          return parseShapeOnly(*type);
+      }
       if (word == "torch" && peek() == '.') {
         ++pos_;
         if (identifier() == "tensor")
@@ -583,6 +587,54 @@ public:
   }
 
 private:
+  /// The dtype of a shape-only spec: f32, f64, f16, bf16, i64, i32, i16, i8,
+  /// u8, bool.
+  static std::optional<at::ScalarType> shortDtype(const std::string &word) {
+    static const std::pair<const char *, at::ScalarType> kShort[] = {
+        {"f32", at::kFloat}, {"f64", at::kDouble}, {"f16", at::kHalf},
+        {"bf16", at::kBFloat16}, {"i64", at::kLong}, {"i32", at::kInt},
+        {"i16", at::kShort}, {"i8", at::kChar}, {"u8", at::kByte},
+        {"bool", at::kBool}};
+    for (const auto &entry : kShort)
+      if (word == entry.first)
+        return entry.second;
+    return std::nullopt;
+  }
+
+  /// DTYPE '[' sizes ']' ('@' device)?: a tensor known by its metadata only,
+  /// represented by a tensor on the meta device.
+  c10::IValue parseShapeOnly(at::ScalarType type) {
+    size_t open = pos_;
+    ++pos_; // '['
+    std::vector<int64_t> sizes;
+    skipSpace();
+    while (peek() != ']') {
+      if (atEnd())
+        fail("unbalanced '[' in shape", open);
+      if (!sizes.empty()) {
+        if (peek() != ',')
+          fail("expected ',' or ']' in shape, got " + here());
+        ++pos_;
+        skipSpace();
+      }
+      Number n = parseNumber(/*allowBool=*/false);
+      if (n.kind != Number::Int || n.i < 0)
+        fail("a size must be a non-negative integer", n.column);
+      sizes.push_back(n.i);
+      skipSpace();
+    }
+    ++pos_; // ']'
+    if (peek() == '@') {
+      ++pos_;
+      size_t at = pos_;
+      std::string device = isIdentStart(peek()) ? identifier() : "";
+      if (device != "cpu")
+        fail("unsupported device '" + device + "' (this build has cpu only)",
+             at);
+    }
+    return at::empty(sizes, at::TensorOptions().dtype(type).device(at::kMeta));
+  }
+
   static c10::IValue numberValue(const Number &n) {
     switch (n.kind) {
     case Number::Bool:
@@ -1089,6 +1141,30 @@ bool isTupleType(const c10::TypePtr &type) {
 // Public interface
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The object behind `?`: one instance, recognised by identity.
+struct UnknownSample : torch::CustomClassHolder {};
+const c10::intrusive_ptr<UnknownSample> &theUnknownSample() {
+  static const auto *instance =
+      new c10::intrusive_ptr<UnknownSample>(c10::make_intrusive<UnknownSample>());
+  return *instance;
+}
+} // namespace
+
+c10::IValue unknownSample() {
+  return c10::IValue::make_capsule(theUnknownSample());
+}
+
+bool isUnknownSample(const c10::IValue &value) {
+  return value.isCapsule() &&
+         value.toCapsule().get() == theUnknownSample().get();
+}
+
+bool isShapeOnlySample(const c10::IValue &value) {
+  return value.isTensor() && value.toTensor().defined() &&
+         value.toTensor().is_meta();
+}
+
 c10::IValue parseSampleLiteral(const std::string &text) {
   if (isBlank(text))
     usageError("malformed spec '" + shortened(text) + "': empty spec");
@@ -1133,6 +1209,10 @@ SampleSpec parseSampleSpec(const std::string &text) {
         parser.fail("expected a file name after '@'", start + 1);
       spec.fromFile = true;
       spec.value = readSampleFile(path);
+      return spec;
+    }
+    if (trim(text.substr(start)) == "?") {
+      spec.value = unknownSample();
       return spec;
     }
     Parser literal(text, start);
@@ -1239,6 +1319,10 @@ std::vector<c10::IValue> bindImpl(const std::vector<SampleSpec> &specs,
       }
       usageError("missing sample for argument '" + arg.name() + "' (" +
                  typeStr + ")");
+    }
+    if (isUnknownSample(*slots[i])) {
+      result.push_back(*slots[i]);
+      continue;
     }
     result.push_back(guarded(where, [&] {
       Coercer coercer;

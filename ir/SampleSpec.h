@@ -24,6 +24,13 @@ struct SampleSpec {
   std::string text;                ///< the option as written, for messages
 };
 
+/// The sample of an argument given as `?`: nothing is known about it.
+c10::IValue unknownSample();
+bool isUnknownSample(const c10::IValue &value);
+/// Whether `value` is a tensor known by dtype and sizes only (`f32[2,3]`),
+/// represented by a tensor on the meta device.
+bool isShapeOnlySample(const c10::IValue &value);
+
 /// Parses one spec. Throws s2t::Error (ErrorKind::Usage) on malformed text or
 /// an unreadable @file.
 SampleSpec parseSampleSpec(const std::string &text);

@@ -1126,3 +1126,44 @@ TEST(SampleSpecTest, CoerceValuesFromFiles) {
       "argument 'x' (position 1) expects int, got Tensor of dtype float64 "
       "and shape [3]");
 }
+
+TEST(SampleSpecTest, ShapeOnlyTensors) {
+  struct {
+    const char *text;
+    at::ScalarType dtype;
+    std::vector<int64_t> sizes;
+  } cases[] = {
+      {"f32[2,3]", at::kFloat, {2, 3}},
+      {"i64[8]", at::kLong, {8}},
+      {"bool[]", at::kBool, {}},
+      {"f16[1, 3, 224, 224]@cpu", at::kHalf, {1, 3, 224, 224}},
+      {"bf16[0]", at::kBFloat16, {0}},
+      {"u8[4,4]", at::kByte, {4, 4}},
+  };
+  for (const auto &c : cases) {
+    IValue v = parseSampleLiteral(c.text);
+    ASSERT_TRUE(s2t::isShapeOnlySample(v)) << c.text;
+    EXPECT_EQ(v.toTensor().scalar_type(), c.dtype) << c.text;
+    EXPECT_EQ(v.toTensor().sizes().vec(), c.sizes) << c.text;
+  }
+  // Nested in a list, for a Tensor[] argument.
+  IValue list = parseSampleLiteral("[f32[2], f32[3]]");
+  ASSERT_TRUE(list.isList());
+  EXPECT_TRUE(s2t::isShapeOnlySample(list.toListRef()[1]));
+  for (const char *bad : {"f32[2,-1]", "f32[2,3", "f32[2.5]", "f32[2]@cuda",
+                          "q32[2]"})
+    EXPECT_FALSE(usageErrorOf([&] { parseSampleLiteral(bad); }).empty())
+        << bad;
+}
+
+TEST(SampleSpecTest, UnknownArgument) {
+  auto schema = makeSchema("forward(Tensor x, int n) -> Tensor");
+  std::vector<IValue> values = bind({"tensor([1.0])", "n=?"}, schema);
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_FALSE(s2t::isUnknownSample(values[0]));
+  EXPECT_TRUE(s2t::isUnknownSample(values[1]));
+  EXPECT_TRUE(s2t::isUnknownSample(bind({"?", "3"}, schema)[0]));
+  // A shape-only tensor is no int.
+  EXPECT_NE(bindError({"f32[2]", "i64[2]"}, schema).find("argument 'n'"),
+            std::string::npos);
+}
