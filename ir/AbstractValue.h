@@ -41,6 +41,15 @@ struct AV {
   c10::IValue value;
   torch::jit::Value *graphValue = nullptr;
   std::shared_ptr<s2t::Aggregate> agg;
+  /// Constant: a value of the flat graph that computes it from the inputs
+  /// when it depends on them (x.dim(), `x is None`), for checks and for
+  /// the decision report; null if it follows from the path alone.
+  torch::jit::Value *witness = nullptr;
+
+  /// What computes this value in the flat graph, if anything does.
+  torch::jit::Value *witnessValue() const {
+    return kind == Graph ? graphValue : kind == Constant ? witness : nullptr;
+  }
 
   static AV constant(c10::IValue value, DecisionCategory dep) {
     AV av;
@@ -97,6 +106,8 @@ struct Aggregate {
   /// Bumped by every mutation; a materialized value is reused while current.
   uint64_t version = 0;
   torch::jit::Value *materialized = nullptr;
+  /// The flat-graph list, tuple or dict this structure was unpacked from.
+  torch::jit::Value *origin = nullptr;
   uint64_t materializedVersion = 0;
   /// How many in-place operations the flat graph held when materialized.
   uint64_t materializedAt = 0;

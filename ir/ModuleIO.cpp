@@ -164,10 +164,22 @@ void writeAtomically(const std::string &path,
 }
 
 void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
-                     const std::string &path, bool freeze) {
+                     const std::string &path, bool freeze,
+                     const std::string &fallbackMethod) {
   Module module = program.module ? *program.module
                                  : Module(c10::QualifiedName(
                                        "__torch__.s2t.FlatGraph"));
+  if (!fallbackMethod.empty()) {
+    if (!program.module)
+      usageError("--guards=fallback needs an archive: a textual graph has no "
+                 "scripted method to fall back to");
+    if (!module.type()->findMethod(fallbackMethod)) {
+      auto *function = module._ivalue()->compilation_unit()->create_function(
+          c10::QualifiedName(*module.type()->name(), fallbackMethod),
+          program.graph->copy());
+      module.type()->addMethod(function);
+    }
+  }
   if (program.module) {
     Method method = module.get_method(program.method);
     replaceGraph(*toGraphFunction(method.function()).graph(), *flat);
@@ -182,7 +194,10 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
   if (freeze) {
     try {
       module.eval();
-      module = freeze_module(module);
+      std::vector<std::string> preserved;
+      if (!fallbackMethod.empty())
+        preserved.push_back(fallbackMethod);
+      module = freeze_module(module, preserved);
     } catch (const std::exception &e) {
       conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
     }

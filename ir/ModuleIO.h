@@ -39,10 +39,13 @@ Program loadProgram(const std::string &path, const std::string &method);
 
 /// Writes a TorchScript archive whose `program.method` computes `flat`; the
 /// program's module is changed in place. With `freeze`, parameters and
-/// attributes are folded into constants. Throws s2t::Error.
+/// attributes are folded into constants. A non-empty `fallbackMethod` keeps
+/// the original method under that name (--guards=fallback). Throws
+/// s2t::Error.
 void saveFlatArchive(Program &program,
                      const std::shared_ptr<torch::jit::Graph> &flat,
-                     const std::string &path, bool freeze);
+                     const std::string &path, bool freeze,
+                     const std::string &fallbackMethod = "");
 
 /// Calls `write(temporaryPath)`, then renames the temporary file to `path`.
 /// On any failure the temporary file is removed and s2t::Error is thrown.

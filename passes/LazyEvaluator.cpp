@@ -237,6 +237,7 @@ struct LazyEvaluator::State {
     c10::IValue meta;
     bool hasReal = false;
     bool hasMeta = false;
+    bool unknown = false; ///< setUnknown
     c10::Device device = c10::kCPU;
   };
   struct NodeInfo {
@@ -311,8 +312,12 @@ struct LazyEvaluator::State {
     return it->second.ranReal || (mode == Meta && it->second.ranMeta);
   }
 
-  c10::IValue input(const Value *value, Mode mode) {
+  c10::IValue input(const Value *value, Mode mode,
+                    const Node *needing = nullptr) {
     ValueInfo &info = values[value];
+    if (!info.hasReal && (info.unknown || (mode == Real && info.hasMeta &&
+                                           !nodes.count(value->node()))))
+      throw UnknownValue{value, needing, !info.unknown};
     if (mode == Real) {
       TORCH_INTERNAL_ASSERT(info.hasReal, "no sample value for %",
                             value->debugName());
@@ -479,7 +484,7 @@ struct LazyEvaluator::State {
     Stack stack;
     stack.reserve(node->inputs().size() + 1);
     for (Value *value : node->inputs())
-      stack.push_back(input(value, mode));
+      stack.push_back(input(value, mode, info.origin ? info.origin : node));
     const FunctionSchema *varargSchema =
         info.origin ? info.origin->maybeSchema() : node->maybeSchema();
     if (varargSchema && varargSchema->is_vararg())
@@ -644,6 +649,17 @@ void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
     info.device = sample.toTensor().device();
   info.real = std::move(sample);
   info.hasReal = true;
+}
+
+void LazyEvaluator::setShapeOnly(Value *value, c10::IValue metaSample) {
+  State::ValueInfo &info = state_->values[value];
+  info.meta = std::move(metaSample);
+  info.hasMeta = true;
+  info.device = c10::kCPU;
+}
+
+void LazyEvaluator::setUnknown(Value *value) {
+  state_->values[value].unknown = true;
 }
 
 void LazyEvaluator::emitted(Node *node, const Node *origin) {

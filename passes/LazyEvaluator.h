@@ -33,6 +33,16 @@ struct Value;
 
 namespace s2t {
 
+/// Thrown (not a std::exception, so that nothing on the way mistakes it for
+/// a failed operator) when a value is needed that the sample does not give:
+/// the data of a shape-only input (`f32[2,3]`), or anything of an unknown
+/// (`?`) input or of a value kept residual.
+struct UnknownValue {
+  const torch::jit::Value *value; ///< the input or residual value
+  const torch::jit::Node *needing; ///< the operation that needed it, or null
+  bool shapeOnly;                  ///< its metadata is known, its data not
+};
+
 class LazyEvaluator {
 public:
   using Value = torch::jit::Value;
@@ -48,11 +58,17 @@ public:
   /// A flat-graph value whose sample value is known (inputs, constants,
   /// attributes).
   void setKnown(Value *value, c10::IValue sample);
+  /// A value known by its metadata only: `metaSample` is on the meta device.
+  void setShapeOnly(Value *value, c10::IValue metaSample);
+  /// A value nothing is known of (an input given as `?`, the output of a
+  /// residual prim::If or prim::Loop, a residual loop's block input).
+  void setUnknown(Value *value);
   /// A node just appended to the flat graph; `origin` is the node of the
   /// scripted graph it computes (its operator is used), or null.
   void emitted(Node *node, const Node *origin);
 
-  /// The sample value of `value`, running kernels if needed.
+  /// The sample value of `value`, running kernels if needed. Throws
+  /// UnknownValue when it depends on what the sample does not give.
   c10::IValue real(Value *value);
   /// `value` with exact metadata: a meta tensor for a tensor not yet
   /// computed, the exact value for everything else.

@@ -3,6 +3,7 @@
 #include "passes/Pipeline.h"
 
 #include "passes/Cleanup.h"
+#include "passes/InsertFallback.h"
 
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/ir.h>
@@ -33,6 +34,11 @@ SpecializeResult specializeProgram(const Program &program,
     afterStage("specialize", *result.graph);
   start = Clock::now();
   cleanupFlatGraph(result.graph);
+  if (options.guards == GuardMode::Fallback) {
+    result.fallbackMethod = fallbackMethodName(program.method);
+    InsertFallback(result.graph, result.checks, result.fallbackMethod);
+    result.checks.clear(); // rewritten into branches
+  }
   result.cleanupSeconds = seconds(start);
   if (afterStage)
     afterStage("cleanup", *result.graph);

@@ -25,16 +25,21 @@
 #include "ir/AbstractValue.h"
 #include "ir/Error.h"
 #include "ir/OperatorLibraries.h"
+#include "ir/SampleSpec.h"
 #include "ir/SourceLocation.h"
 #include "passes/LazyEvaluator.h"
 
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/ir/ir_views.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/jit_log.h>
 #include <torch/csrc/jit/runtime/operator.h>
 
+#include <cstring>
+#include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace s2t {
 
@@ -53,6 +58,33 @@ const char *toString(DecisionCategory category) {
 }
 
 std::string Decision::location() const { return sourceLocation(node); }
+
+const char *Decision::kindName() const {
+  switch (kind) {
+  case If:
+    return "if";
+  case Loop:
+    return "loop";
+  case Value:
+    return "value";
+  }
+  return "?";
+}
+
+std::string Decision::outcomeText() const {
+  if (residual)
+    return "residual";
+  switch (kind) {
+  case If:
+    return outcome == 0 ? "then" : "else";
+  case Loop:
+    return std::to_string(outcome) +
+           (outcome == 1 ? " iteration" : " iterations");
+  case Value:
+    return value;
+  }
+  return "?";
+}
 
 namespace {
 
@@ -169,10 +201,54 @@ private:
   IValue concrete(const AV &av);
   /// `av` as a value of the flat graph, emitting what builds it.
   Value *materialize(const AV &av, const TypePtr &expected);
-  /// A value a decision needs, recorded with its category.
+  /// A value a decision at `at` needs. With --guards, a value that depends
+  /// on the inputs gets a check in the flat graph; outside prim::If and
+  /// prim::Loop (a list index, a dict key) it is recorded as a decision.
+  /// Throws UnknownValue when the sample does not give it.
   IValue decide(const AV &av, const Node *at);
   int64_t decideInt(const AV &av, const Node *at);
   bool decideBool(const AV &av, const Node *at);
+
+  // --- what decisions depend on (report, guards) ----------------------------
+  /// Whether `av` (or a value it holds) is computed from the inputs by a
+  /// value of the flat graph.
+  static bool hasWitness(const AV &av);
+  /// `av` as a flat-graph value computed from the inputs where it depends on
+  /// them (see AV::witness), else as its constant.
+  Value *witnessFor(const AV &av, const TypePtr &type);
+  /// Gives the folded results of `node` (on `inputs`) witnesses: a copy of
+  /// `node` on the inputs' witnesses.
+  void attachWitnesses(const Node *node, const std::vector<AV> &inputs,
+                       std::vector<AV> &results);
+  /// The inputs (and which aspect of them) `value` is computed from.
+  const std::vector<std::string> &sourcesOf(Value *value);
+  std::vector<std::string> dependenciesOf(const AV &av);
+  /// A structural key of `value`'s computation, for emitting a check once.
+  const std::string &keyOf(Value *value);
+  /// Emits a check that `witness` equals `expected` at run time, raising
+  /// with `message` otherwise. Returns false if the value cannot be checked.
+  bool emitCheck(Value *witness, const IValue &expected,
+                 const std::string &message, const Node *at);
+  std::string checkMessage(const Node *at, const AV &av,
+                           const IValue &value);
+
+  // --- values the sample does not give --------------------------------------
+  [[noreturn]] void failUnknown(const Node *at, const UnknownValue &unknown);
+  std::string describeUnknown(const UnknownValue &unknown);
+  void residualIf(const Node *node, const AV &condition,
+                  const UnknownValue &unknown);
+  void residualLoop(const Node *node, int64_t tripsDone, const AV &tripCount,
+                    const AV &condition, std::vector<AV> carried,
+                    const UnknownValue &unknown);
+  /// Runs `undo` when the residual block being walked ends (caches of flat
+  /// values must not leak values defined inside a block out of it).
+  void rememberUndo(std::function<void()> undo) {
+    if (residual_ > 0)
+      undo_.push_back(std::move(undo));
+  }
+  /// Appends `node` to the flat graph outside the evaluator's view (checks,
+  /// witnesses, residual control flow).
+  Node *insertRaw(Node *node, const Node *source);
 
   /// `av` as a list/tuple/dict structure, unpacking a flat-graph value with
   /// prim::ListUnpack / prim::TupleUnpack where needed.
@@ -188,8 +264,14 @@ private:
   [[noreturn]] void unsupported(const Node *node, const std::string &why);
 
   DecisionCategory pathDep() const { return pathDep_; }
+  void markMutated(Aggregate &agg, DecisionCategory dep) {
+    if (residual_ > 0)
+      unsupported(current_, "a list or dict changed under a prim::If or "
+                            "prim::Loop kept residual (--allow-residual)");
+    agg.mutated(dep);
+  }
   void record(Decision::Kind kind, DecisionCategory category, const Node *node,
-              int64_t outcome);
+              int64_t outcome, std::vector<std::string> dependsOn);
 
   const SpecializeOptions &options_;
   std::shared_ptr<Graph> out_;
@@ -212,6 +294,14 @@ private:
   DecisionCategory pathDep_ = DecisionCategory::Constant;
   const Node *current_ = nullptr; ///< the node being walked, for messages
   int64_t nodesEmitted_ = 0;
+  /// Whether decide() put a check in for the prim::If / prim::Loop at hand.
+  bool lastChecked_ = false;
+  /// Nesting of residual prim::If / prim::Loop blocks being walked.
+  int residual_ = 0;
+  std::vector<std::function<void()>> undo_;
+  std::unordered_map<const Value *, std::vector<std::string>> sources_;
+  std::unordered_map<const Value *, std::string> keys_;
+  std::unordered_set<std::string> checked_;
   int depth_ = 0;
   SpecializeResult result_;
 };
@@ -355,6 +445,7 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
     value->setType(object->type());
     evaluator_.setKnown(value, av.value);
     moduleValues_[object.get()] = value;
+    rememberUndo([this, key = object.get()] { moduleValues_.erase(key); });
     return value;
   }
   case AV::Aggregate:
@@ -423,18 +514,587 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
   agg.materialized = result;
   agg.materializedVersion = agg.version;
   agg.materializedAt = evaluator_.writes();
+  rememberUndo([shared = av.agg] { shared->materialized = nullptr; });
   return result;
 }
 
 void Specializer::record(Decision::Kind kind, DecisionCategory category,
-                         const Node *node, int64_t outcome) {
-  result_.decisions.push_back({kind, category, node, outcome});
+                         const Node *node, int64_t outcome,
+                         std::vector<std::string> dependsOn) {
+  Decision decision{kind, category, node, outcome};
+  decision.dependsOn = std::move(dependsOn);
+  decision.checked = lastChecked_;
+  lastChecked_ = false;
+  result_.decisions.push_back(std::move(decision));
+}
+
+// ===--- what decisions depend on ---------------------------------------=== //
+
+Node *Specializer::insertRaw(Node *node, const Node *source) {
+  if (source) {
+    node->setSourceRange(source->sourceRange());
+    if (source->callstack())
+      node->setCallStack(*source->callstack());
+  }
+  if (++nodesEmitted_ > options_.maxNodes)
+    conversionError(sourceLocation(source ? source : current_) +
+                    ": the flat graph exceeds --max-nodes=" +
+                    std::to_string(options_.maxNodes) + " operations");
+  return out_->insertNode(node);
+}
+
+bool Specializer::hasWitness(const AV &av) {
+  if (av.witnessValue())
+    return true;
+  if (av.kind == AV::Aggregate && av.agg->kind != Aggregate::Dict)
+    for (const AV &element : av.agg->elements)
+      if (hasWitness(element))
+        return true;
+  return false;
+}
+
+Value *Specializer::witnessFor(const AV &av, const TypePtr &type) {
+  if (av.kind == AV::Constant && av.witness)
+    return av.witness;
+  if (av.kind != AV::Aggregate || !hasWitness(av))
+    return materialize(av, type);
+  const Aggregate &agg = *av.agg;
+  std::vector<Value *> elements;
+  if (agg.kind == Aggregate::List) {
+    TypePtr elementType = agg.type->expectRef<ListType>().getElementType();
+    for (const AV &element : agg.elements)
+      elements.push_back(witnessFor(element, elementType));
+    return insertRaw(out_->createList(elementType, elements), current_)
+        ->output();
+  }
+  auto tupleType = agg.type->cast<TupleType>();
+  for (size_t i = 0; i < agg.elements.size(); ++i)
+    elements.push_back(witnessFor(agg.elements[i],
+                                  tupleType ? tupleType->elements().at(i)
+                                            : agg.elements[i].staticType()));
+  return insertRaw(out_->createTuple(elements,
+                                     tupleType && tupleType->schema()
+                                         ? tupleType
+                                         : nullptr),
+                   current_)
+      ->output();
+}
+
+void Specializer::attachWitnesses(const Node *node,
+                                  const std::vector<AV> &inputs,
+                                  std::vector<AV> &results) {
+  if (node->hasSideEffects() || node->isNondeterministic())
+    return;
+  bool any = false;
+  for (const AV &input : inputs)
+    any |= hasWitness(input);
+  if (!any)
+    return;
+  Node *copy = out_->create(node->kind(), 0);
+  copy->copyAttributes(*node);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    copy->addInput(witnessFor(inputs[i], node->input(i)->type()));
+  for (const Value *output : node->outputs())
+    copy->addOutput()->setType(output->type());
+  insertRaw(copy, node);
+  for (size_t i = 0; i < results.size(); ++i) {
+    AV &result = results[i];
+    if (result.kind == AV::Constant) {
+      result.witness = copy->output(i);
+      continue;
+    }
+    if (result.kind != AV::Aggregate || result.agg->kind == Aggregate::Dict)
+      continue;
+    // One level of a tuple or list of constants (divmod, a list of sizes):
+    // unpacking also checks the length at run time.
+    Aggregate &agg = *result.agg;
+    Node *unpack;
+    if (agg.kind == Aggregate::Tuple) {
+      unpack = out_->createTupleUnpack(copy->output(i));
+    } else {
+      unpack = out_->createListUnpack(copy->output(i), agg.elements.size());
+      for (Value *element : unpack->outputs())
+        element->setType(agg.type->expectRef<ListType>().getElementType());
+    }
+    insertRaw(unpack, node);
+    for (size_t e = 0; e < agg.elements.size(); ++e)
+      if (agg.elements[e].kind == AV::Constant)
+        agg.elements[e].witness = unpack->output(e);
+  }
+}
+
+namespace {
+/// The graph input `value` is, looking through the refinement of an
+/// Optional argument; null otherwise.
+const Value *asGraphInput(const Value *value) {
+  if (value->node()->kind() == prim::unchecked_cast)
+    value = value->node()->input();
+  if (value->node()->kind() == prim::Param &&
+      value->node()->owningBlock() == value->owningGraph()->block())
+    return value;
+  return nullptr;
+}
+
+/// Operations whose first tensor input has the sizes of their output.
+bool keepsSizes(const Node *node) {
+  static const std::unordered_set<Symbol> kinds = [] {
+    std::unordered_set<Symbol> result;
+    for (const char *name :
+         {"aten::batch_norm", "aten::instance_norm", "aten::group_norm",
+          "aten::layer_norm", "aten::relu", "aten::relu_", "aten::relu6",
+          "aten::hardswish", "aten::hardswish_", "aten::hardsigmoid",
+          "aten::hardsigmoid_", "aten::hardtanh", "aten::hardtanh_",
+          "aten::silu", "aten::silu_", "aten::gelu", "aten::sigmoid",
+          "aten::sigmoid_", "aten::tanh", "aten::tanh_", "aten::dropout",
+          "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
+          "aten::elu", "aten::elu_", "aten::leaky_relu", "aten::leaky_relu_",
+          "aten::softmax", "aten::log_softmax", "aten::contiguous",
+          "aten::clone", "aten::neg", "aten::abs", "aten::exp", "aten::log",
+          "aten::sqrt", "aten::rsqrt", "aten::detach", "aten::to"})
+      result.insert(Symbol::fromQualString(name));
+    return result;
+  }();
+  if (kinds.count(node->kind()))
+    return true;
+  // Arithmetic with a scalar, and in-place arithmetic (which cannot resize).
+  static const std::unordered_set<Symbol> arithmetic = {
+      aten::add, aten::sub, aten::mul, aten::div, aten::add_, aten::sub_,
+      aten::mul_, aten::div_};
+  if (!arithmetic.count(node->kind()) || node->inputs().size() < 2)
+    return false;
+  return node->kind().toUnqualString()[std::strlen(
+             node->kind().toUnqualString()) - 1] == '_' ||
+         node->input(1)->type()->kind() != TypeKind::TensorType;
+}
+
+/// Operations whose output has the rank of their first tensor input.
+bool keepsRank(const Node *node) {
+  static const std::unordered_set<Symbol> kinds = [] {
+    std::unordered_set<Symbol> result;
+    for (const char *name :
+         {"aten::conv1d", "aten::conv2d", "aten::conv3d", "aten::_convolution",
+          "aten::convolution", "aten::max_pool1d", "aten::max_pool2d",
+          "aten::max_pool3d", "aten::avg_pool1d", "aten::avg_pool2d",
+          "aten::avg_pool3d", "aten::adaptive_avg_pool1d",
+          "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d",
+          "aten::adaptive_max_pool2d", "aten::upsample_nearest2d",
+          "aten::upsample_bilinear2d", "aten::pad", "aten::constant_pad_nd"})
+      result.insert(Symbol::fromQualString(name));
+    return result;
+  }();
+  return keepsSizes(node) || kinds.count(node->kind());
+}
+
+/// The tensor whose sizes (or rank) `value` has by construction: checks on
+/// either are the same check.
+const Value *sizesRepresentative(const Value *value, bool rankOnly,
+                                 int budget = 64) {
+  while (value->type()->kind() == TypeKind::TensorType &&
+         value->node()->kind() != prim::Param && --budget > 0) {
+    const Node *node = value->node();
+    if (node->outputs().size() != 1 || node->inputs().empty() ||
+        node->input(0)->type()->kind() != TypeKind::TensorType)
+      break;
+    if (rankOnly ? keepsRank(node) : keepsSizes(node)) {
+      value = node->input(0);
+      continue;
+    }
+    // Tensor arithmetic of two tensors of one rank keeps that rank.
+    static const std::unordered_set<Symbol> binary = {aten::add, aten::sub,
+                                                      aten::mul, aten::div};
+    if (rankOnly && binary.count(node->kind()) &&
+        node->input(1)->type()->kind() == TypeKind::TensorType) {
+      const Value *a = sizesRepresentative(node->input(0), true, budget / 2);
+      if (a == sizesRepresentative(node->input(1), true, budget / 2)) {
+        value = a;
+        continue;
+      }
+    }
+    break;
+  }
+  return value;
+}
+
+bool isNoneConstant(const Value *value) {
+  return value->node()->kind() == prim::Constant &&
+         value->type()->kind() == TypeKind::NoneType;
+}
+} // namespace
+
+const std::vector<std::string> &Specializer::sourcesOf(Value *root) {
+  // Iterative post-order: the flat graph may be 100,000 operations deep.
+  std::vector<std::pair<Value *, bool>> work{{root, false}};
+  while (!work.empty()) {
+    auto [value, expanded] = work.back();
+    work.pop_back();
+    if (sources_.count(value))
+      continue;
+    Node *node = value->node();
+    if (!expanded) {
+      work.push_back({value, true});
+      if (node->kind() != prim::Param)
+        for (Value *input : node->inputs())
+          if (!sources_.count(input))
+            work.push_back({input, false});
+      continue;
+    }
+    std::vector<std::string> result;
+    auto unionOf = [&](auto inputs, const char *aspect) {
+      for (Value *input : inputs)
+        for (const std::string &source : sources_.at(input)) {
+          bool whole = source.find_first_of(". ()") == std::string::npos;
+          result.push_back(whole && aspect ? source + aspect : source);
+        }
+    };
+    Symbol kind = node->kind();
+    const Value *direct =
+        node->inputs().empty() ? nullptr : asGraphInput(node->input(0));
+    std::string name = direct ? direct->debugNameBase() : "";
+    if (kind == prim::Param) {
+      if (asGraphInput(value) &&
+          value->type()->kind() != TypeKind::ClassType)
+        result.push_back(value->debugNameBase());
+    } else if (kind == aten::size && node->inputs().size() == 2 && direct &&
+               toIValue(node->input(1))) {
+      result.push_back(name + ".size(" +
+                       std::to_string(toIValue(node->input(1))->toInt()) +
+                       ")");
+    } else if (isShapeRead(node) || kind == aten::dim) {
+      const char *call = kind == aten::dim ? ".dim()"
+                         : kind == aten::len ? ".shape"
+                                             : ".shape";
+      if (direct)
+        result.push_back(kind == aten::len ? "len(" + name + ")"
+                                           : name + call);
+      else
+        unionOf(node->inputs(), ".shape");
+    } else if (kind == prim::dtype ||
+               kind == Symbol::fromQualString("aten::is_floating_point") ||
+               kind == Symbol::fromQualString("aten::is_complex")) {
+      if (direct)
+        result.push_back(name + ".dtype");
+      else
+        unionOf(node->inputs(), ".dtype");
+    } else if (isDeviceQuery(kind)) {
+      if (direct)
+        result.push_back(name + ".device");
+      else
+        unionOf(node->inputs(), ".device");
+    } else if ((kind == aten::__is__ || kind == aten::__isnot__) &&
+               node->inputs().size() == 2 &&
+               (isNoneConstant(node->input(0)) ||
+                isNoneConstant(node->input(1)))) {
+      const Value *other = isNoneConstant(node->input(0)) ? node->input(1)
+                                                          : node->input(0);
+      if (const Value *input = asGraphInput(other))
+        result.push_back(input->debugNameBase() + " is None");
+      else
+        unionOf(node->inputs(), nullptr);
+    } else if (kind == aten::len && direct) {
+      result.push_back("len(" + name + ")");
+    } else if (kind == prim::isinstance && direct) {
+      result.push_back("type(" + name + ")");
+    } else {
+      unionOf(node->inputs(), nullptr);
+    }
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    sources_.emplace(value, std::move(result));
+  }
+  return sources_.at(root);
+}
+
+std::vector<std::string> Specializer::dependenciesOf(const AV &av) {
+  std::vector<std::string> result;
+  if (Value *witness = av.witnessValue())
+    result = sourcesOf(witness);
+  else if (av.kind == AV::Aggregate)
+    for (const AV &element : av.agg->elements)
+      for (const std::string &source : dependenciesOf(element))
+        result.push_back(source);
+  std::sort(result.begin(), result.end());
+  result.erase(std::unique(result.begin(), result.end()), result.end());
+  return result;
+}
+
+const std::string &Specializer::keyOf(Value *root) {
+  // Pure scalar computations are keyed by their structure, so that a check
+  // on `x.size(0)` written twice in the model is emitted once; anything else
+  // (tensors, operations with effects) by identity.
+  std::vector<std::pair<Value *, bool>> work{{root, false}};
+  while (!work.empty()) {
+    auto [value, expanded] = work.back();
+    work.pop_back();
+    if (keys_.count(value))
+      continue;
+    Node *node = value->node();
+    bool structural =
+        node->kind() != prim::Param && !node->hasSideEffects() &&
+        !node->isNondeterministic() && node->blocks().empty() &&
+        !containsTensorOrObject(value->type());
+    if (structural && !expanded) {
+      work.push_back({value, true});
+      for (Value *input : node->inputs())
+        if (!keys_.count(input))
+          work.push_back({input, false});
+      continue;
+    }
+    std::string key;
+    if (auto constant = toIValue(value)) {
+      key = "const:" + constant->type()->annotation_str() + ":" +
+            c10::str(*constant);
+    } else if (!structural) {
+      key = "%" + std::to_string(value->unique());
+    } else {
+      std::ostringstream text;
+      text << node->kind().toQualString() << "#" << value->offset() << "(";
+      // A size or rank read is keyed by the tensor that has those by
+      // construction, so that one check covers every BatchNorm of a network.
+      bool readsSizes = node->kind() == aten::size || node->kind() == aten::dim;
+      for (Value *input : node->inputs()) {
+        if (readsSizes && input->type()->kind() == TypeKind::TensorType)
+          text << "%" << sizesRepresentative(input, node->kind() == aten::dim)
+                             ->unique() << ",";
+        else
+          text << keys_.at(input) << ",";
+      }
+      text << ")";
+      for (Symbol name : node->attributeNames())
+        if (node->kindOf(name) == AttributeKind::s)
+          text << name.toUnqualString() << "=" << node->s(name);
+        else if (node->kindOf(name) == AttributeKind::i)
+          text << name.toUnqualString() << "=" << node->i(name);
+        else
+          text << "@" << node; // other attributes: no sharing
+      key = text.str();
+    }
+    keys_.emplace(value, std::move(key));
+  }
+  return keys_.at(root);
+}
+
+std::string Specializer::checkMessage(const Node *at, const AV &av,
+                                      const IValue &value) {
+  std::string what;
+  if (at->kind() == prim::If)
+    what = std::string("the sample took the ") +
+           (value.toBool() ? "then" : "else") + " branch of this if";
+  else if (at->kind() == prim::Loop)
+    what = "the sample ran this loop a different number of times";
+  else
+    what = std::string("the sample gave ") + at->kind().toQualString() +
+           " the value " + c10::str(value);
+  std::string deps;
+  for (const std::string &source : dependenciesOf(av))
+    deps += (deps.empty() ? "" : ", ") + source;
+  return "s2t guard failed at " + sourceLocation(at) + ": " + what + " (" +
+         toString(av.deepDep()) + " decision" +
+         (deps.empty() ? "" : " on " + deps) +
+         "); this input takes another path";
+}
+
+bool Specializer::emitCheck(Value *witness, const IValue &expected,
+                            const std::string &message, const Node *at) {
+  Node *compare = nullptr;
+  TypePtr type = witness->type();
+  if (expected.isBool() && type->kind() == TypeKind::BoolType) {
+    if (!expected.toBool())
+      compare = out_->create(aten::__not__, {witness});
+  } else if (expected.isNone()) {
+    compare = out_->create(aten::__is__, {witness, out_->insertConstant(IValue())});
+  } else if ((expected.isInt() && type->kind() == TypeKind::IntType) ||
+             (expected.isDouble() && type->kind() == TypeKind::FloatType) ||
+             (expected.isString() && type->kind() == TypeKind::StringType) ||
+             (expected.isDevice() && type->kind() == TypeKind::DeviceObjType) ||
+             (expected.isBool() && type->kind() == TypeKind::BoolType)) {
+    compare = out_->create(aten::eq, {witness, out_->insertConstant(expected)});
+  } else {
+    return false; // lists, tensors, ...: no check
+  }
+  std::string key = keyOf(witness) + "==" + c10::str(expected);
+  if (!checked_.insert(key).second)
+    return true; // the same check is in already
+  rememberUndo([this, key] { checked_.erase(key); });
+  Value *ok = witness;
+  if (compare) {
+    compare->output()->setType(BoolType::get());
+    ok = insertRaw(compare, at)->output();
+  }
+  Node *check = insertRaw(out_->create(prim::If, {ok}, 0), at);
+  check->addBlock();
+  Block *fails = check->addBlock();
+  {
+    WithInsertPoint inFails(fails);
+    Value *text = out_->insertConstant(message);
+    Value *kindName = out_->insertConstant(std::string("builtins.RuntimeError"));
+    Node *raise = out_->create(prim::RaiseException, {text, kindName}, 0);
+    raise->setSourceRange(at->sourceRange());
+    out_->insertNode(raise);
+  }
+  result_.checks.push_back(check);
+  return true;
+}
+
+// ===--- values the sample does not give --------------------------------=== //
+
+std::string Specializer::describeUnknown(const UnknownValue &unknown) {
+  const Value *input = asGraphInput(unknown.value);
+  std::string what;
+  if (input && unknown.shapeOnly)
+    what = "the values of shape-only input '" + input->debugNameBase() + "'";
+  else if (input)
+    what = "input '" + input->debugNameBase() + "', given as '?'";
+  else
+    what = "a value computed under a prim::If or prim::Loop kept residual";
+  if (unknown.needing && input && unknown.shapeOnly)
+    what += std::string(" (") + unknown.needing->kind().toQualString() +
+            " reads them)";
+  return what;
+}
+
+void Specializer::failUnknown(const Node *at, const UnknownValue &unknown) {
+  std::string where = at ? sourceLocation(at) + ": " : std::string();
+  const Value *input = asGraphInput(unknown.value);
+  std::string category =
+      input && unknown.shapeOnly ? "a data decision on a shape-only input"
+                                 : "";
+  if (at && (at->kind() == prim::If || at->kind() == prim::Loop))
+    conversionError(where + "cannot decide this " + at->kind().toQualString() +
+                    " without " + describeUnknown(unknown) + ": " +
+                    (category.empty() ? "" : category + "; ") +
+                    "give the values, or --allow-residual to keep it");
+  conversionError(where + "cannot compute " +
+                  (at ? at->kind().toQualString() : "the output") +
+                  " without " + describeUnknown(unknown) +
+                  (category.empty() ? "" : " (" + category + ")"));
+}
+
+void Specializer::residualIf(const Node *node, const AV &condition,
+                             const UnknownValue &unknown) {
+  Value *flatCondition = materialize(condition, BoolType::get());
+  Node *flatIf = insertRaw(out_->create(prim::If, {flatCondition}, 0), node);
+  Decision decision{Decision::If, DecisionCategory::Data, node, -1};
+  decision.residual = true;
+  decision.reason = "needs " + describeUnknown(unknown);
+  decision.dependsOn = dependenciesOf(condition);
+  result_.decisions.push_back(std::move(decision));
+  GRAPH_UPDATE("Keeping prim::If at ", sourceLocation(node), " residual");
+
+  DecisionCategory saved = pathDep_;
+  pathDep_ = DecisionCategory::Data;
+  ++residual_;
+  for (size_t b = 0; b < 2; ++b) {
+    Block *block = flatIf->addBlock();
+    size_t undoMark = undo_.size();
+    WithInsertPoint inBlock(block);
+    std::vector<AV> outputs = walkBlock(node->blocks()[b]);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      block->registerOutput(
+          materialize(outputs[i], node->outputs()[i]->type()));
+    while (undo_.size() > undoMark) {
+      undo_.back()();
+      undo_.pop_back();
+    }
+  }
+  --residual_;
+  pathDep_ = saved;
+  for (const Value *output : node->outputs()) {
+    Value *flat = flatIf->addOutput()->setType(output->type());
+    evaluator_.setUnknown(flat);
+    bind(output, graphValue(flat, DecisionCategory::Data));
+  }
+}
+
+void Specializer::residualLoop(const Node *node, int64_t tripsDone,
+                               const AV &tripCount, const AV &condition,
+                               std::vector<AV> carried,
+                               const UnknownValue &unknown) {
+  const Block *body = node->blocks()[0];
+  std::vector<Value *> loopInputs{materialize(tripCount, IntType::get()),
+                                  materialize(condition, BoolType::get())};
+  for (size_t i = 0; i < carried.size(); ++i)
+    loopInputs.push_back(
+        materialize(carried[i], node->outputs()[i]->type()));
+  Node *loop = insertRaw(out_->create(prim::Loop, loopInputs, 0), node);
+  Decision decision{Decision::Loop, DecisionCategory::Data, node, tripsDone};
+  decision.residual = true;
+  decision.reason = "needs " + describeUnknown(unknown);
+  if (tripsDone > 0)
+    decision.reason += " (after " + std::to_string(tripsDone) +
+                       " iterations unrolled)";
+  decision.dependsOn = dependenciesOf(condition);
+  result_.decisions.push_back(std::move(decision));
+  GRAPH_UPDATE("Keeping prim::Loop at ", sourceLocation(node), " residual");
+
+  Block *flatBody = loop->addBlock();
+  DecisionCategory saved = pathDep_;
+  pathDep_ = DecisionCategory::Data;
+  ++residual_;
+  size_t undoMark = undo_.size();
+  {
+    WithInsertPoint inBody(flatBody);
+    Value *index = flatBody->addInput()->setType(IntType::get());
+    evaluator_.setUnknown(index);
+    AV indexAV = graphValue(index, DecisionCategory::Data);
+    if (tripsDone > 0) {
+      // The scripted body counts from the first iteration not unrolled.
+      Node *add = out_->create(
+          aten::add, {index, materialize(AV::constant(tripsDone,
+                                                      DecisionCategory::Constant),
+                                         IntType::get())});
+      add->output()->setType(IntType::get());
+      indexAV = graphValue(emit(add, node)->output(), DecisionCategory::Data);
+    }
+    bind(body->inputs()[0], indexAV);
+    for (size_t i = 0; i < carried.size(); ++i) {
+      Value *input =
+          flatBody->addInput()->setType(node->outputs()[i]->type());
+      evaluator_.setUnknown(input);
+      bind(body->inputs()[i + 1], graphValue(input, DecisionCategory::Data));
+    }
+    std::vector<AV> outputs = walkBlock(body);
+    flatBody->registerOutput(materialize(outputs[0], BoolType::get()));
+    for (size_t i = 1; i < outputs.size(); ++i)
+      flatBody->registerOutput(
+          materialize(outputs[i], node->outputs()[i - 1]->type()));
+  }
+  while (undo_.size() > undoMark) {
+    undo_.back()();
+    undo_.pop_back();
+  }
+  --residual_;
+  pathDep_ = saved;
+  for (const Value *output : node->outputs()) {
+    Value *flat = loop->addOutput()->setType(output->type());
+    evaluator_.setUnknown(flat);
+    bind(output, graphValue(flat, DecisionCategory::Data));
+  }
 }
 
 IValue Specializer::decide(const AV &av, const Node *at) {
   if (av.kind == AV::Uninitialized)
     unsupported(at, "a decision reads an uninitialized value");
-  return concrete(av);
+  IValue value = concrete(av);
+  DecisionCategory category = av.deepDep();
+  if (category == DecisionCategory::Constant)
+    return value;
+  bool checked = false;
+  if (options_.guards != GuardMode::None)
+    if (Value *witness = av.witnessValue())
+      checked = emitCheck(witness, value, checkMessage(at, av, value), at);
+  if (at->kind() != prim::If && at->kind() != prim::Loop) {
+    if (!av.witnessValue())
+      return value; // follows from the path, as a loop index does
+    Decision decision{Decision::Value, category, at, 0};
+    decision.dependsOn = dependenciesOf(av);
+    decision.value = value.isString() ? "'" + value.toStringRef() + "'"
+                                      : c10::str(value);
+    decision.checked = checked;
+    result_.decisions.push_back(std::move(decision));
+  } else {
+    lastChecked_ |= checked;
+  }
+  return value;
 }
 
 int64_t Specializer::decideInt(const AV &av, const Node *at) {
@@ -499,9 +1159,11 @@ std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
   // Its length depends on shapes at most, whatever its elements hold.
   agg->dep = std::min(av.dep, DecisionCategory::Shape);
   agg->materialized = value;
+  agg->origin = value;
   agg->materializedVersion = agg->version;
   agg->materializedAt = evaluator_.writes();
   unpacked_[value] = agg;
+  rememberUndo([this, value] { unpacked_.erase(value); });
   return agg;
 }
 
@@ -559,14 +1221,24 @@ SpecializeResult Specializer::run(const Graph &graph,
     const Value *input = graph.inputs()[i];
     Value *flatInput = out_->addInput()->copyMetadata(const_cast<Value *>(input));
     const IValue &sample = inputs[i];
-    evaluator_.setKnown(flatInput, sample);
+    if (isUnknownSample(sample)) {
+      evaluator_.setUnknown(flatInput);
+      abstractInputs.push_back(graphValue(flatInput, DecisionCategory::Data));
+      continue;
+    }
+    if (isShapeOnlySample(sample))
+      evaluator_.setShapeOnly(flatInput, sample);
+    else
+      evaluator_.setKnown(flatInput, sample);
     if (sample.isObject()) {
       moduleValues_[sample.toObject().get()] = flatInput;
       abstractInputs.push_back(AV::object(sample, DecisionCategory::Constant));
       continue;
     }
     if (sample.isNone()) {
-      abstractInputs.push_back(AV::constant(sample, DecisionCategory::Shape));
+      AV none = AV::constant(sample, DecisionCategory::Shape);
+      none.witness = flatInput;
+      abstractInputs.push_back(std::move(none));
       continue;
     }
     Value *bound = flatInput;
@@ -576,7 +1248,10 @@ SpecializeResult Specializer::run(const Graph &graph,
       bound = out_->insertNode(out_->create(prim::unchecked_cast, {flatInput}))
                   ->output()
                   ->setType(optional->getElementType());
-      evaluator_.setKnown(bound, sample);
+      if (isShapeOnlySample(sample))
+        evaluator_.setShapeOnly(bound, sample);
+      else
+        evaluator_.setKnown(bound, sample);
     }
     DecisionCategory dep = sample.isTensor() || sample.isList() ||
                                    sample.isTuple() || sample.isGenericDict()
@@ -585,9 +1260,14 @@ SpecializeResult Specializer::run(const Graph &graph,
     abstractInputs.push_back(graphValue(bound, dep));
   }
 
-  std::vector<AV> outputs = walkGraph(graph, std::move(abstractInputs));
-  for (size_t i = 0; i < outputs.size(); ++i)
-    out_->registerOutput(materialize(outputs[i], graph.outputs()[i]->type()));
+  try {
+    std::vector<AV> outputs = walkGraph(graph, std::move(abstractInputs));
+    for (size_t i = 0; i < outputs.size(); ++i)
+      out_->registerOutput(
+          materialize(outputs[i], graph.outputs()[i]->type()));
+  } catch (const UnknownValue &unknown) {
+    failUnknown(current_, unknown);
+  }
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();
   return std::move(result_);
@@ -682,8 +1362,17 @@ void Specializer::walkNode(const Node *node) {
 
 void Specializer::walkIf(const Node *node) {
   const AV &condition = lookup(node->input());
-  bool taken = decideBool(condition, node);
-  record(Decision::If, condition.dep, node, taken ? 0 : 1);
+  bool taken;
+  lastChecked_ = false;
+  try {
+    taken = decideBool(condition, node);
+  } catch (const UnknownValue &unknown) {
+    if (!options_.allowResidual)
+      failUnknown(node, unknown);
+    return residualIf(node, condition, unknown);
+  }
+  record(Decision::If, condition.dep, node, taken ? 0 : 1,
+         dependenciesOf(condition));
   GRAPH_UPDATE("Deciding prim::If at ", sourceLocation(node), ": ",
                taken ? "then" : "else", " (", toString(condition.dep), ")");
   DecisionCategory saved = pathDep_;
@@ -698,7 +1387,19 @@ void Specializer::walkIf(const Node *node) {
 void Specializer::walkLoop(const Node *node) {
   const Block *body = node->blocks()[0];
   const AV &tripCount = lookup(node->input(0));
-  int64_t maxTrips = decideInt(tripCount, node);
+  int64_t maxTrips;
+  lastChecked_ = false;
+  try {
+    maxTrips = decideInt(tripCount, node);
+  } catch (const UnknownValue &unknown) {
+    if (!options_.allowResidual)
+      failUnknown(node, unknown);
+    std::vector<AV> carried;
+    for (const Value *input : node->inputs().slice(2))
+      carried.push_back(lookup(input));
+    return residualLoop(node, 0, tripCount, lookup(node->input(1)),
+                        std::move(carried), unknown);
+  }
   AV condition = lookup(node->input(1));
   std::vector<AV> carried;
   for (const Value *input : node->inputs().slice(2))
@@ -706,10 +1407,41 @@ void Specializer::walkLoop(const Node *node) {
 
   DecisionCategory saved = pathDep_;
   DecisionCategory dep = std::max(tripCount.dep, condition.dep);
+  std::vector<std::string> tripDeps = dependenciesOf(tripCount);
+  std::set<std::string> dependsOn(tripDeps.begin(), tripDeps.end());
+  bool checked = lastChecked_;
+  lastChecked_ = false;
   int64_t trip = 0;
   while (trip < maxTrips) {
     dep = std::max(dep, condition.dep);
-    if (!decideBool(condition, node))
+    bool more;
+    try {
+      more = decideBool(condition, node);
+    } catch (const UnknownValue &unknown) {
+      if (!options_.allowResidual)
+        failUnknown(node, unknown);
+      pathDep_ = saved;
+      AV remaining = tripCount;
+      if (trip > 0) {
+        // The iterations left: the trip count less those unrolled.
+        Node *sub = out_->create(
+            aten::sub,
+            {materialize(tripCount, IntType::get()),
+             materialize(AV::constant(trip, DecisionCategory::Constant),
+                         IntType::get())});
+        sub->output()->setType(IntType::get());
+        remaining = graphValue(insertRaw(sub, node)->output(), tripCount.dep);
+        evaluator_.setUnknown(sub->output());
+      }
+      return residualLoop(node, trip, remaining, condition,
+                          std::move(carried), unknown);
+    }
+    checked |= lastChecked_;
+    lastChecked_ = false;
+    if (condition.witnessValue())
+      for (std::string &source : dependenciesOf(condition))
+        dependsOn.insert(std::move(source));
+    if (!more)
       break;
     if (++result_.iterationsUnrolled > options_.maxUnroll)
       conversionError(sourceLocation(node) +
@@ -727,7 +1459,9 @@ void Specializer::walkLoop(const Node *node) {
     ++trip;
   }
   pathDep_ = saved;
-  record(Decision::Loop, dep, node, trip);
+  lastChecked_ = checked;
+  record(Decision::Loop, dep, node, trip,
+         std::vector<std::string>(dependsOn.begin(), dependsOn.end()));
   GRAPH_UPDATE("Unrolled prim::Loop at ", sourceLocation(node), ": ", trip,
                " iterations (", toString(dep), ")");
   for (size_t i = 0; i < carried.size(); ++i)
@@ -774,6 +1508,9 @@ void Specializer::walkGetAttr(const Node *node) {
     av = fromIValue(value, object.dep);
   }
   attributes.emplace(name, av);
+  rememberUndo([this, key = instance.get(), name] {
+    attributes_[key].erase(name);
+  });
   bind(node->output(), std::move(av));
 }
 
@@ -946,11 +1683,19 @@ bool Specializer::walkStructural(const Node *node) {
     bool negate = node->kind() == aten::__isnot__;
     if (a.isNone() || b.isNone()) {
       const AV &other = a.isNone() ? b : a;
-      bool isNone = other.isNone() ||
-                    (other.kind == AV::Graph && concrete(other).isNone());
+      bool isNone;
+      try {
+        isNone = other.isNone() ||
+                 (other.kind == AV::Graph && concrete(other).isNone());
+      } catch (const UnknownValue &) {
+        return false; // an unknown Optional: computed in the flat graph
+      }
       DecisionCategory dep =
           std::min(std::max(a.dep, b.dep), DecisionCategory::Shape);
-      out(AV::constant(IValue(isNone != negate), dep));
+      std::vector<AV> results{AV::constant(IValue(isNone != negate), dep)};
+      if (dep != DecisionCategory::Constant)
+        attachWitnesses(node, {a, b}, results);
+      out(std::move(results[0]));
       return true;
     }
     if (a.kind == AV::Object && b.kind == AV::Object) {
@@ -966,9 +1711,11 @@ bool Specializer::walkStructural(const Node *node) {
                    evaluator_.isKnown(b.graphValue) &&
                    evaluator_.real(a.graphValue)
                        .isSameIdentity(evaluator_.real(b.graphValue)));
-      out(AV::constant(IValue(same != negate),
-                       std::min(std::max(a.dep, b.dep),
-                                DecisionCategory::Shape)));
+      std::vector<AV> results{AV::constant(
+          IValue(same != negate),
+          std::min(std::max(a.dep, b.dep), DecisionCategory::Shape))};
+      attachWitnesses(node, {a, b}, results);
+      out(std::move(results[0]));
       return true;
     }
     return false;
@@ -980,8 +1727,11 @@ bool Specializer::walkStructural(const Node *node) {
     bool matches = false;
     for (const TypePtr &candidate : node->tys(attr::types))
       matches |= type->isSubtypeOf(*candidate);
-    out(AV::constant(IValue(matches),
-                     std::min(value.dep, DecisionCategory::Shape)));
+    std::vector<AV> results{AV::constant(
+        IValue(matches), std::min(value.dep, DecisionCategory::Shape))};
+    if (value.kind == AV::Graph)
+      attachWitnesses(node, {value}, results);
+    out(std::move(results[0]));
     return true;
   }
   case aten::size: {
@@ -1030,8 +1780,16 @@ bool Specializer::walkStructural(const Node *node) {
 
   if (kind == aten::len) {
     auto agg = asAggregate(in(0), node);
-    out(AV::constant(IValue(static_cast<int64_t>(agg->elements.size())),
-                     agg->dep));
+    AV length = AV::constant(
+        IValue(static_cast<int64_t>(agg->elements.size())), agg->dep);
+    if (agg->origin && agg->version == 0 &&
+        agg->dep != DecisionCategory::Constant) {
+      // Its length is the flat-graph value's, whose size the inputs decide.
+      Node *len = out_->create(aten::len, {agg->origin});
+      len->output()->setType(IntType::get());
+      length.witness = insertRaw(len, node)->output();
+    }
+    out(std::move(length));
     return true;
   }
   if (kind == aten::__getitem__) {
@@ -1068,7 +1826,7 @@ bool Specializer::walkStructural(const Node *node) {
         unsupported(node, "list index out of range on the sample");
       agg->elements[index] = in(2);
     }
-    agg->mutated(pathDep_);
+    markMutated(*agg, pathDep_);
     if (node->outputs().size() == 1)
       out(in(0));
     return true;
@@ -1076,7 +1834,7 @@ bool Specializer::walkStructural(const Node *node) {
   if (kind == aten::append) {
     auto agg = asAggregate(in(0), node);
     agg->elements.push_back(in(1));
-    agg->mutated(pathDep_);
+    markMutated(*agg, pathDep_);
     out(in(0));
     return true;
   }
@@ -1088,7 +1846,7 @@ bool Specializer::walkStructural(const Node *node) {
       index = std::max<int64_t>(0, index + size);
     index = std::min(index, size);
     agg->elements.insert(agg->elements.begin() + index, in(2));
-    agg->mutated(pathDep_);
+    markMutated(*agg, pathDep_);
     return true;
   }
   if (kind == aten::pop) {
@@ -1112,14 +1870,14 @@ bool Specializer::walkStructural(const Node *node) {
       out(agg->elements[index]);
       agg->elements.erase(agg->elements.begin() + index);
     }
-    agg->mutated(pathDep_);
+    markMutated(*agg, pathDep_);
     return true;
   }
   if (kind == aten::clear) {
     auto agg = asAggregate(in(0), node);
     agg->elements.clear();
     agg->keys.clear();
-    agg->mutated(pathDep_);
+    markMutated(*agg, pathDep_);
     return true;
   }
   if (kind == extend && !isDict) {
@@ -1127,7 +1885,7 @@ bool Specializer::walkStructural(const Node *node) {
     auto other = asAggregate(in(1), node);
     std::vector<AV> added = other->elements; // a list may extend itself
     agg->elements.insert(agg->elements.end(), added.begin(), added.end());
-    agg->mutated(std::max(pathDep_, other->dep));
+    markMutated(*agg, std::max(pathDep_, other->dep));
     return true;
   }
   if ((kind == aten::add || kind == aten::add_) && !isDict &&
@@ -1137,7 +1895,7 @@ bool Specializer::walkStructural(const Node *node) {
     if (kind == aten::add_) {
       std::vector<AV> added = rhs->elements;
       lhs->elements.insert(lhs->elements.end(), added.begin(), added.end());
-      lhs->mutated(std::max(pathDep_, rhs->dep));
+      markMutated(*lhs, std::max(pathDep_, rhs->dep));
       out(in(0));
       return true;
     }
@@ -1217,13 +1975,13 @@ bool Specializer::walkStructural(const Node *node) {
       return true;
     }
     agg->elements = std::move(ordered);
-    agg->mutated(std::max(pathDep_, dep));
+    markMutated(*agg, std::max(pathDep_, dep));
     return true;
   }
   if (kind == reverse && !isDict) {
     auto agg = asAggregate(in(0), node);
     std::reverse(agg->elements.begin(), agg->elements.end());
-    agg->mutated(pathDep_);
+    markMutated(*agg, pathDep_);
     return true;
   }
   if (isDict && (kind == aten::keys || kind == aten::values ||
@@ -1275,7 +2033,7 @@ bool Specializer::walkStructural(const Node *node) {
         agg->elements.push_back(other->elements[i]);
       }
     }
-    agg->mutated(std::max(pathDep_, other->dep));
+    markMutated(*agg, std::max(pathDep_, other->dep));
     return true;
   }
   if (kind == delitem) {
@@ -1289,7 +2047,7 @@ bool Specializer::walkStructural(const Node *node) {
     agg->elements.erase(agg->elements.begin() + at);
     if (isDict)
       agg->keys.erase(agg->keys.begin() + at);
-    agg->mutated(pathDep_);
+    markMutated(*agg, pathDep_);
     return true;
   }
   if (isDict && kind == aten::setdefault) {
@@ -1299,7 +2057,7 @@ bool Specializer::walkStructural(const Node *node) {
     if (at < 0) {
       agg->keys.push_back(key);
       agg->elements.push_back(in(2));
-      agg->mutated(pathDep_);
+      markMutated(*agg, pathDep_);
       at = static_cast<int64_t>(agg->keys.size()) - 1;
     }
     out(agg->elements[at]);
@@ -1335,31 +2093,55 @@ void Specializer::walkGeneric(const Node *node) {
   if (node->isNondeterministic())
     dep = DecisionCategory::Data; // a random value is data, like a tensor's
 
+  std::vector<AV> inputs;
+  inputs.reserve(node->inputs().size());
+  for (const Value *input : node->inputs())
+    inputs.push_back(lookup(input));
   if (metadata) {
     // Answered from the sample's metadata and baked in, as a trace does.
-    const AV &tensor = lookup(node->input(0));
+    const AV &tensor = inputs[0];
     if (tensor.kind == AV::Graph && isDeviceQuery(node->kind())) {
       c10::Device device = evaluator_.device(tensor.graphValue);
       IValue answer = node->kind() == prim::device ? IValue(device)
                       : node->kind() == prim::is_cuda
                           ? IValue(device.is_cuda())
                           : IValue(device.is_meta());
-      bind(node->output(), AV::constant(answer, dep));
+      std::vector<AV> results{AV::constant(answer, dep)};
+      attachWitnesses(node, inputs, results);
+      bind(node->output(), std::move(results[0]));
       return;
     }
   }
   // Operations on constants that make no tensor are folded.
   if (metadata || (allConstant && !producesTensorOrObject &&
                    !node->isNondeterministic() && !node->hasSideEffects())) {
-    std::vector<IValue> inputs;
-    inputs.reserve(node->inputs().size());
-    for (const Value *input : node->inputs())
-      inputs.push_back(concrete(lookup(input)));
-    std::vector<IValue> results = runOperation(node, std::move(inputs));
-    for (size_t i = 0; i < results.size(); ++i)
-      bind(node->outputs()[i], fromIValue(results[i], dep));
-    return;
+    std::vector<IValue> samples;
+    samples.reserve(node->inputs().size());
+    bool known = true;
+    try {
+      for (const AV &input : inputs)
+        samples.push_back(concrete(input));
+    } catch (const UnknownValue &) {
+      known = false; // computed in the flat graph, decided where needed
+    }
+    if (known) {
+      std::vector<IValue> values = runOperation(node, std::move(samples));
+      std::vector<AV> results;
+      results.reserve(values.size());
+      for (const IValue &value : values)
+        results.push_back(fromIValue(value, dep));
+      if (dep != DecisionCategory::Constant)
+        attachWitnesses(node, inputs, results);
+      for (size_t i = 0; i < results.size(); ++i)
+        bind(node->outputs()[i], std::move(results[i]));
+      return;
+    }
   }
+  if (residual_ > 0)
+    for (size_t i = 0; i < node->inputs().size(); ++i)
+      if (writesArgument(node, i))
+        unsupported(node, "an in-place operation under a prim::If or "
+                          "prim::Loop kept residual (--allow-residual)");
 
   // Everything else goes into the flat graph, computed only if a decision
   // needs it.

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/DecisionReport.h"
 #include "ir/Error.h"
 #include "ir/ModuleIO.h"
 #include "ir/OperatorLibraries.h"
@@ -43,6 +44,12 @@ order, or NAME=SPEC by argument name):
                            (float32, int64 or bool) unless given:
                            float16 bfloat16 float32 float64 uint8 int8 int16
                            int32 int64 bool
+  f32[2,3]  i64[8]  bool[]  f16[1,3,224,224]@cpu
+                           a tensor known by dtype and sizes only (f32 f64
+                           f16 bf16 i64 i32 i16 i8 u8 bool): decisions on
+                           sizes, rank, dtype and device are made from it; one
+                           that needs its values is an error (or residual)
+  ?                        an argument left unknown
   A number given for a Tensor argument is a 0-dim tensor, as torch.tensor(3.0)
   makes it.
 
@@ -63,6 +70,10 @@ struct Options {
   bool timePasses = false;
   uint64_t seed = 67280421310721; // LibTorch's default, as in a new process
   std::string statsJson;
+  std::string report;
+  bool quiet = false;
+  std::string guards = "none";
+  bool allowResidual = false;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -171,6 +182,15 @@ int run(const Options &options) {
   s2t::SpecializeOptions specializeOptions;
   specializeOptions.maxUnroll = options.maxUnroll;
   specializeOptions.maxNodes = options.maxNodes;
+  specializeOptions.guards = options.guards == "assert"
+                                 ? s2t::GuardMode::Assert
+                             : options.guards == "fallback"
+                                 ? s2t::GuardMode::Fallback
+                                 : s2t::GuardMode::None;
+  specializeOptions.allowResidual = options.allowResidual;
+  if (specializeOptions.guards == s2t::GuardMode::Fallback && !program.module)
+    s2t::usageError("--guards=fallback needs an archive: a textual graph has "
+                    "no scripted method to fall back to");
   s2t::StageCallback afterStage;
   if (options.printAfterAll)
     afterStage = [](const std::string &stage, const torch::jit::Graph &graph) {
@@ -179,6 +199,16 @@ int run(const Options &options) {
     };
   s2t::SpecializeResult result = s2t::specializeProgram(
       program, arguments, specializeOptions, afterStage);
+
+  // Decisions point into the scripted graph, which saving an archive
+  // replaces: describe them first.
+  std::string reportText;
+  std::vector<std::string> warnings;
+  if (!options.report.empty())
+    reportText =
+        s2t::decisionReportJson(result, options.input, options.method);
+  else if (!options.quiet)
+    warnings = s2t::decisionWarnings(result);
 
   Clock::time_point emitStart = Clock::now();
   stats.nodesOut = countNodes(result.graph->block());
@@ -191,7 +221,7 @@ int run(const Options &options) {
     }
   } else {
     s2t::saveFlatArchive(program, result.graph, options.output,
-                         options.freeze);
+                         options.freeze, result.fallbackMethod);
   }
   stats.emit = secondsSince(emitStart);
   stats.total = secondsSince(start);
@@ -208,6 +238,11 @@ int run(const Options &options) {
   }
   if (options.timePasses)
     printTimes(result, stats);
+  if (!options.report.empty())
+    writeTextFile(options.report, reportText);
+  else if (!options.quiet)
+    for (const std::string &line : warnings)
+      std::cerr << line << "\n";
   if (!options.statsJson.empty()) {
     std::string text = statsToJson(result, stats).dump(2) + "\n";
     writeTextFile(options.statsJson, text);
@@ -303,6 +338,24 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->check(positive)
       ->group("Specialization");
+  app.add_option("--guards", options.guards,
+                 "Checks that an input takes the sample's path: none (as a "
+                 "trace), assert (raise naming the decision), fallback (run "
+                 "the scripted method instead)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "assert", "fallback"}))
+      ->group("Specialization");
+  app.add_flag("--allow-residual", options.allowResidual,
+               "Keep a prim::If / prim::Loop that needs values the sample "
+               "does not give (shape-only or '?' inputs) instead of failing")
+      ->group("Specialization");
+  app.add_option("--report", options.report,
+                 "Write every decision (location, category, what it "
+                 "depended on, outcome) as JSON to this file")
+      ->group("Output");
+  app.add_flag("--quiet", options.quiet,
+               "Do not summarise shape and data decisions on stderr")
+      ->group("Output");
   app.add_flag("--print-after-all", options.printAfterAll,
                "Print the graph after each stage to stderr")
       ->group("Debugging");
