@@ -163,8 +163,11 @@ void writeAtomically(const std::string &path,
   }
 }
 
-void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
-                     const std::string &path, bool freeze) {
+namespace {
+
+/// The module to save: the program's, with `flat` as the method's graph.
+Module flatModule(Program &program, const std::shared_ptr<Graph> &flat,
+                  bool freeze) {
   Module module = program.module ? *program.module
                                  : Module(c10::QualifiedName(
                                        "__torch__.s2t.FlatGraph"));
@@ -187,6 +190,14 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
       conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
     }
   }
+  return module;
+}
+
+} // namespace
+
+void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+                     const std::string &path, bool freeze) {
+  Module module = flatModule(program, flat, freeze);
   writeAtomically(path, [&](const std::string &temporary) {
     std::ofstream probe(temporary, std::ios::binary);
     if (!probe)
@@ -194,6 +205,14 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
     probe.close();
     module.save(temporary);
   });
+}
+
+void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+                     std::ostream &out, bool freeze) {
+  Module module = flatModule(program, flat, freeze);
+  module.save(out);
+  if (!out.flush())
+    conversionError("cannot write the archive to the output stream");
 }
 
 } // namespace s2t
