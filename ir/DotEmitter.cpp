@@ -161,7 +161,11 @@ public:
       Summary &summary = summaries_[decision.node];
       if (summary.outcomes.empty()) {
         summary.kind = decision.kind;
-        summary.location = shortLocation(decision.location());
+        // A node without a source file (a textual graph) gets its own text
+        // as location; its label says that already.
+        std::string location = decision.location();
+        if (location.compare(0, 6, "node '") != 0)
+          summary.location = shortLocation(location);
       }
       summary.category = std::max(summary.category, decision.category);
       auto same = std::find_if(
@@ -211,7 +215,7 @@ public:
     out_ << "  subgraph cluster_flat {\n"
          << "    label="
          << quote("flat: " + std::to_string(nodes) + " nodes (" +
-                  std::to_string(constants) + " constants, not drawn)")
+                  std::to_string(constants) + " of them constants, not drawn)")
          << ";\n";
     drawGraph(flat, method, /*isFlat=*/true, callees);
     out_ << "  }\n";
@@ -354,7 +358,9 @@ private:
     std::string style;
     if (decided) {
       int category = static_cast<int>(decided->category);
-      label += "\n" + decided->text() + "\n" + decided->location;
+      label += "\n" + decided->text();
+      if (!decided->location.empty())
+        label += "\n" + decided->location;
       style = std::string(", fillcolor=\"") + kFill[category] +
               "\", color=\"" + kBorder[category] + "\", penwidth=2";
     } else if (dim) {
