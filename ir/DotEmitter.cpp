@@ -303,8 +303,10 @@ private:
     indent(depth + 1);
     out_ << inputs << " [label=" << quote(inputText.empty() ? "()" : inputText)
          << ", shape=box, style=filled, fillcolor=\"#eeeeee\"];\n";
-    drawNodes(graph.block(), depth + 1, /*dim=*/false, isFlat, callees);
+    std::vector<std::string> tails{inputs};
+    drawNodes(graph.block(), depth + 1, /*dim=*/false, isFlat, callees, tails);
     std::string ret = newId();
+    sequence(tails, ret);
     indent(depth + 1);
     out_ << ret << " [label="
          << quote("return (" + valueList(graph.outputs()) + ")")
@@ -334,22 +336,36 @@ private:
       edge(from->second, to);
   }
 
-  /// Draws the nodes of `block`; returns the id of the first one drawn.
+  /// Invisible edges from `tails` to `next` keep the program's order from
+  /// top to bottom, which data edges alone do not.
+  void sequence(const std::vector<std::string> &tails,
+                const std::string &next) {
+    for (const std::string &tail : tails)
+      edge(tail, next, "style=invis");
+  }
+
+  /// Draws the nodes of `block` after `tails`, which become the ends of the
+  /// last node drawn; returns the id of the first one drawn.
   std::string drawNodes(const Block *block, int depth, bool dim, bool isFlat,
-                        CalleeQueue &callees) {
+                        CalleeQueue &callees, std::vector<std::string> &tails) {
     std::string first;
     for (const Node *node : block->nodes()) {
       if (node->kind() == prim::Constant)
         continue; // constants would crowd the picture
-      std::string id = drawNode(node, depth, dim, isFlat, callees);
+      std::vector<std::string> ends;
+      std::string id = drawNode(node, depth, dim, isFlat, callees, ends);
+      sequence(tails, id);
+      tails = std::move(ends);
       if (first.empty())
         first = id;
     }
     return first;
   }
 
+  /// Draws `node` and its blocks; `ends` gets what comes last of it: the
+  /// node, or the end of each of its blocks.
   std::string drawNode(const Node *node, int depth, bool dim, bool isFlat,
-                       CalleeQueue &callees) {
+                       CalleeQueue &callees, std::vector<std::string> &ends) {
     std::string id = newId();
     auto summary = summaries_.find(node);
     const Summary *decided =
@@ -387,11 +403,15 @@ private:
     }
 
     for (size_t i = 0; i < node->blocks().size(); ++i)
-      drawBlock(node, i, decided, depth, dim, isFlat, callees, id);
+      ends.push_back(
+          drawBlock(node, i, decided, depth, dim, isFlat, callees, id));
+    if (ends.empty())
+      ends.push_back(id);
     return id;
   }
 
-  void drawBlock(const Node *node, size_t index, const Summary *decided,
+  /// Draws one block of `node` as a cluster; returns the id of its end.
+  std::string drawBlock(const Node *node, size_t index, const Summary *decided,
                  int depth, bool dim, bool isFlat, CalleeQueue &callees,
                  const std::string &owner) {
     const Block *block = node->blocks()[index];
@@ -435,8 +455,11 @@ private:
       out_ << "color=\"#999999\";\n";
     for (const Value *input : block->inputs())
       producer_[input] = owner;
-    std::string first = drawNodes(block, depth + 1, blockDim, isFlat, callees);
+    std::vector<std::string> tails;
+    std::string first =
+        drawNodes(block, depth + 1, blockDim, isFlat, callees, tails);
     std::string yield = newId();
+    sequence(tails, yield);
     indent(depth + 1);
     out_ << yield << " [label="
          << quote("-> (" + valueList(block->outputs()) + ")")
@@ -449,6 +472,7 @@ private:
     out_ << "}\n";
     edge(owner, first.empty() ? yield : first,
          "lhead=" + cluster + ", style=dotted, arrowhead=none");
+    return yield;
   }
 
   std::ostream &out_;
