@@ -163,9 +163,11 @@ void writeAtomically(const std::string &path,
   }
 }
 
-void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
-                     const std::string &path, bool freeze,
-                     const std::string &fallbackMethod) {
+namespace {
+
+/// The module to save: the program's, with `flat` as the method's graph.
+Module flatModule(Program &program, const std::shared_ptr<Graph> &flat,
+                  bool freeze, const std::string &fallbackMethod) {
   Module module = program.module ? *program.module
                                  : Module(c10::QualifiedName(
                                        "__torch__.s2t.FlatGraph"));
@@ -202,6 +204,15 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
       conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
     }
   }
+  return module;
+}
+
+} // namespace
+
+void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+                     const std::string &path, bool freeze,
+                     const std::string &fallbackMethod) {
+  Module module = flatModule(program, flat, freeze, fallbackMethod);
   writeAtomically(path, [&](const std::string &temporary) {
     std::ofstream probe(temporary, std::ios::binary);
     if (!probe)
@@ -209,6 +220,15 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
     probe.close();
     module.save(temporary);
   });
+}
+
+void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+                     std::ostream &out, bool freeze,
+                     const std::string &fallbackMethod) {
+  Module module = flatModule(program, flat, freeze, fallbackMethod);
+  module.save(out);
+  if (!out.flush())
+    conversionError("cannot write the archive to the output stream");
 }
 
 } // namespace s2t

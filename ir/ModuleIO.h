@@ -10,6 +10,7 @@
 #include <ATen/core/function_schema.h>
 
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -45,6 +46,11 @@ Program loadProgram(const std::string &path, const std::string &method);
 void saveFlatArchive(Program &program,
                      const std::shared_ptr<torch::jit::Graph> &flat,
                      const std::string &path, bool freeze,
+                     const std::string &fallbackMethod = "");
+/// The same archive, written to `out` (s2t-opt's `-o -`).
+void saveFlatArchive(Program &program,
+                     const std::shared_ptr<torch::jit::Graph> &flat,
+                     std::ostream &out, bool freeze,
                      const std::string &fallbackMethod = "");
 
 /// Calls `write(temporaryPath)`, then renames the temporary file to `path`.

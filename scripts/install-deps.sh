@@ -7,6 +7,7 @@ packages=(
   libtorch-dev python3-torch python3-torchvision python3-torchaudio
   libcli11-dev libgtest-dev nlohmann-json3-dev
   llvm-14-tools
+  python3-onnx graphviz
 )
 missing=()
 for p in "${packages[@]}"; do

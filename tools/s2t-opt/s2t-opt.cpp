@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/DecisionReport.h"
+#include "ir/DotEmitter.h"
 #include "ir/Error.h"
 #include "ir/ModuleIO.h"
 #include "ir/OperatorLibraries.h"
@@ -26,6 +27,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 namespace {
 
@@ -53,7 +55,17 @@ order, or NAME=SPEC by argument name):
   A number given for a Tensor argument is a 0-dim tensor, as torch.tensor(3.0)
   makes it.
 
-Exit codes: 0 success, 1 conversion error, 2 usage error.
+Output formats (--emit, or from the -o name): ir (graph text; .ir, .txt, '-'
+or no -o), dot (Graphviz picture of the scripted graph's decisions beside the
+flat graph; .dot), archive (TorchScript; any other name, or '-' with
+--emit=archive when stdout is not a terminal).
+
+Exit codes:
+  0  success: the output was written
+  1  conversion error: the model cannot be read or converted, the sample's
+     path raises, a limit is exceeded, the output cannot be written
+  2  usage error: bad command line, malformed samples, samples that do not fit
+     the method's arguments, a --load library that cannot be loaded
 )";
 
 struct Options {
@@ -62,10 +74,12 @@ struct Options {
   std::vector<std::string> specs;
   std::string method = "forward";
   std::string output;
+  std::string emit; ///< ir, archive or dot; empty: from the output name
   bool freeze = false;
   int64_t maxUnroll = 100000;
   int64_t maxNodes = 1000000;
   bool printAfterAll = false;
+  std::vector<std::string> printBefore, printAfter; ///< stage names
   bool stats = false;
   bool timePasses = false;
   uint64_t seed = 67280421310721; // LibTorch's default, as in a new process
@@ -139,13 +153,41 @@ void printTimes(const s2t::SpecializeResult &result, const RunStats &stats) {
   std::cerr << text.str();
 }
 
-bool isTextOutput(const std::string &path) {
+enum class Format { Ir, Archive, Dot };
+
+/// --emit if given, else the output's name decides.
+Format outputFormat(const Options &options) {
+  if (options.emit == "ir")
+    return Format::Ir;
+  if (options.emit == "archive")
+    return Format::Archive;
+  if (options.emit == "dot")
+    return Format::Dot;
+  const std::string &path = options.output;
   auto endsWith = [&](const std::string &suffix) {
     return path.size() >= suffix.size() &&
            path.compare(path.size() - suffix.size(), suffix.size(), suffix) ==
                0;
   };
-  return path.empty() || path == "-" || endsWith(".ir") || endsWith(".txt");
+  if (endsWith(".dot"))
+    return Format::Dot;
+  if (path.empty() || path == "-" || endsWith(".ir") || endsWith(".txt"))
+    return Format::Ir;
+  return Format::Archive;
+}
+
+bool toStdout(const Options &options) {
+  return options.output.empty() || options.output == "-";
+}
+
+bool contains(const std::vector<std::string> &list, const std::string &item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+void printStage(const char *when, const std::string &stage,
+                const torch::jit::Graph &graph) {
+  std::cerr << "// -----// IR Dump " << when << " " << stage << " //----- //\n"
+            << graph << "\n";
 }
 
 std::string graphText(const torch::jit::Graph &graph) {
@@ -164,8 +206,13 @@ void writeTextFile(const std::string &path, const std::string &text) {
 
 int run(const Options &options) {
   Clock::time_point start = Clock::now();
-  if (options.freeze && isTextOutput(options.output))
+  Format format = outputFormat(options);
+  if (options.freeze && format != Format::Archive)
     s2t::usageError("--freeze applies to archive output (-o FILE.pt)");
+  if (format == Format::Archive && toStdout(options) &&
+      isatty(STDOUT_FILENO))
+    s2t::usageError("refusing to write a TorchScript archive to a terminal; "
+                    "redirect stdout or give -o FILE");
   at::manual_seed(options.seed);
   RunStats stats;
   for (const std::string &library : options.loads)
@@ -173,6 +220,10 @@ int run(const Options &options) {
   s2t::Program program = s2t::loadProgram(options.input, options.method);
   stats.load = secondsSince(start);
   stats.nodesIn = countNodes(program.graph->block());
+  if (contains(options.printAfter, "load"))
+    printStage("After", "load", *program.graph);
+  if (contains(options.printBefore, "specialize"))
+    printStage("Before", "specialize", *program.graph);
 
   std::vector<s2t::SampleSpec> specs =
       s2t::parseSampleSpecs(options.specs, program.schema);
@@ -191,12 +242,14 @@ int run(const Options &options) {
   if (specializeOptions.guards == s2t::GuardMode::Fallback && !program.module)
     s2t::usageError("--guards=fallback needs an archive: a textual graph has "
                     "no scripted method to fall back to");
-  s2t::StageCallback afterStage;
-  if (options.printAfterAll)
-    afterStage = [](const std::string &stage, const torch::jit::Graph &graph) {
-      std::cerr << "// -----// IR Dump After " << stage << " //----- //\n"
-                << graph << "\n";
-    };
+  // "Before cleanup" is the graph after specialize, so one callback does both.
+  s2t::StageCallback afterStage = [&](const std::string &stage,
+                                      const torch::jit::Graph &graph) {
+    if (options.printAfterAll || contains(options.printAfter, stage))
+      printStage("After", stage, graph);
+    if (stage == "specialize" && contains(options.printBefore, "cleanup"))
+      printStage("Before", "cleanup", graph);
+  };
   s2t::SpecializeResult result = s2t::specializeProgram(
       program, arguments, specializeOptions, afterStage);
 
@@ -212,16 +265,30 @@ int run(const Options &options) {
 
   Clock::time_point emitStart = Clock::now();
   stats.nodesOut = countNodes(result.graph->block());
-  if (isTextOutput(options.output)) {
-    std::string text = graphText(*result.graph);
-    if (options.output.empty() || options.output == "-") {
-      std::cout << text << std::flush;
+  if (format == Format::Archive) {
+    if (toStdout(options)) {
+      // Whole before written: nothing reaches stdout on error.
+      std::ostringstream archive;
+      s2t::saveFlatArchive(program, result.graph, archive, options.freeze,
+                           result.fallbackMethod);
+      std::cout << archive.str() << std::flush;
     } else {
-      writeTextFile(options.output, text);
+      s2t::saveFlatArchive(program, result.graph, options.output,
+                           options.freeze, result.fallbackMethod);
     }
   } else {
-    s2t::saveFlatArchive(program, result.graph, options.output,
-                         options.freeze, result.fallbackMethod);
+    std::string text;
+    if (format == Format::Dot) {
+      std::ostringstream dot;
+      s2t::emitDot(dot, *program.graph, program.method, result);
+      text = dot.str();
+    } else {
+      text = graphText(*result.graph);
+    }
+    if (toStdout(options))
+      std::cout << text << std::flush;
+    else
+      writeTextFile(options.output, text);
   }
   stats.emit = secondsSince(emitStart);
   stats.total = secondsSince(start);
@@ -287,12 +354,13 @@ int main(int argc, char **argv) {
   Options options;
   app.add_option("input", options.input,
                  "TorchScript archive (.pt) or textual graph (.ir)")
-      ->required();
+      ->required()
+      ->group("Input"); // listed under Positionals, but puts Input first
   std::vector<std::string> specsForHelp;
   app.add_option("--specialize-input", specsForHelp,
                  "Sample value of one argument (SPEC or NAME=SPEC, "
                  "repeatable; grammar below)")
-      ->group("Samples");
+      ->group("Sample");
   app.add_option("--load", options.loads,
                  "Load a shared library of operators first (repeatable): a "
                  "path, or 'torchvision' / 'torchaudio' for those packages' "
@@ -303,8 +371,14 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->group("Input");
   app.add_option("-o,--output", options.output,
-                 "Output: a TorchScript archive, or graph text when the name "
-                 "ends in .ir/.txt or is '-' (default: graph text on stdout)")
+                 "Output file, '-' for stdout (the default); its name picks "
+                 "the format unless --emit does: .ir/.txt graph text, .dot "
+                 "Graphviz, any other a TorchScript archive")
+      ->group("Output");
+  app.add_option("--emit", options.emit,
+                 "Output format: ir (graph text), archive (TorchScript), dot "
+                 "(the decisions and the flat graph, for Graphviz)")
+      ->check(CLI::IsMember({"ir", "archive", "dot"}))
       ->group("Output");
   app.add_flag("--freeze", options.freeze,
                "Fold parameters and attributes into constants "
@@ -326,48 +400,60 @@ int main(int argc, char **argv) {
                  "Loop iterations to unroll in all before giving up")
       ->capture_default_str()
       ->check(positive)
-      ->group("Specialization");
+      ->group("Limits");
   app.add_option("--seed", options.seed,
                  "Seed of the random generator that random operators share "
                  "(default: LibTorch's, as in a new process)")
       ->capture_default_str()
-      ->group("Specialization");
+      ->group("Sample");
   app.add_option("--max-nodes", options.maxNodes,
                  "Operations the flat graph may hold before giving up "
                  "(bounds memory)")
       ->capture_default_str()
       ->check(positive)
-      ->group("Specialization");
+      ->group("Limits");
   app.add_option("--guards", options.guards,
                  "Checks that an input takes the sample's path: none (as a "
                  "trace), assert (raise naming the decision), fallback (run "
                  "the scripted method instead)")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "assert", "fallback"}))
-      ->group("Specialization");
+      ->group("Decisions");
   app.add_flag("--allow-residual", options.allowResidual,
                "Keep a prim::If / prim::Loop that needs values the sample "
                "does not give (shape-only or '?' inputs) instead of failing")
-      ->group("Specialization");
+      ->group("Decisions");
   app.add_option("--report", options.report,
                  "Write every decision (location, category, what it "
                  "depended on, outcome) as JSON to this file")
-      ->group("Output");
+      ->group("Decisions");
   app.add_flag("--quiet", options.quiet,
                "Do not summarise shape and data decisions on stderr")
-      ->group("Output");
+      ->group("Decisions");
+  app.add_option("--print-before", options.printBefore,
+                 "Print the graph before these stages to stderr "
+                 "(specialize, cleanup; repeatable or comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"specialize", "cleanup"}))
+      ->group("Diagnostics");
+  app.add_option("--print-after", options.printAfter,
+                 "Print the graph after these stages to stderr "
+                 "(load, specialize, cleanup; repeatable or comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"load", "specialize", "cleanup"}))
+      ->group("Diagnostics");
   app.add_flag("--print-after-all", options.printAfterAll,
                "Print the graph after each stage to stderr")
-      ->group("Debugging");
+      ->group("Diagnostics");
   app.add_flag("--stats", options.stats,
                "Print what the specialization did to stderr")
-      ->group("Debugging");
+      ->group("Diagnostics");
   app.add_flag("--time-passes", options.timePasses,
                "Print the time of each stage to stderr")
-      ->group("Debugging");
+      ->group("Diagnostics");
   app.add_option("--stats-json", options.statsJson,
                  "Write times, counts and decisions as JSON to this file")
-      ->group("Debugging");
+      ->group("Diagnostics");
 
   // Specs are taken out before CLI11 sees them: CLI11 would split a spec like
   // "[1, 2]" into several values.
