@@ -163,8 +163,8 @@ void writeAtomically(const std::string &path,
   }
 }
 
-void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
-                     const std::string &path, bool freeze) {
+Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
+                        bool freeze) {
   Module module = program.module ? *program.module
                                  : Module(c10::QualifiedName(
                                        "__torch__.s2t.FlatGraph"));
@@ -187,6 +187,10 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
       conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
     }
   }
+  return module;
+}
+
+void saveModule(const Module &module, const std::string &path) {
   writeAtomically(path, [&](const std::string &temporary) {
     std::ofstream probe(temporary, std::ios::binary);
     if (!probe)
@@ -194,6 +198,11 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
     probe.close();
     module.save(temporary);
   });
+}
+
+void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+                     const std::string &path, bool freeze) {
+  saveModule(installFlatGraph(program, flat, freeze), path);
 }
 
 } // namespace s2t
