@@ -23,4 +23,5 @@ for name in ["HOME", "TMPDIR", "OMP_NUM_THREADS"]:
         config.environment[name] = os.environ[name]
 
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%s2t-build", config.s2t_build_dir))
 config.substitutions.append(("%s2t-opt", os.path.join(config.s2t_tools_dir, "s2t-opt")))
