@@ -61,11 +61,12 @@ def _text(value: Any) -> str:
 
 def _samples(example_inputs, example_kwarg_inputs):
     """(name, value, text) per argument, as torch.jit.trace takes them: a
-    tuple is the positional arguments, anything else is the one argument."""
+    tuple or list is the positional arguments, anything else (a tensor, a
+    dict, a number) is the one argument."""
     if example_inputs is None:
         positional = ()
-    elif isinstance(example_inputs, tuple):
-        positional = example_inputs
+    elif isinstance(example_inputs, (tuple, list)):
+        positional = tuple(example_inputs)
     else:
         positional = (example_inputs,)
     samples = [("", value, _text(value)) for value in positional]
@@ -104,8 +105,8 @@ def script_to_trace(module, example_inputs=None, *,
                     freeze: bool = False) -> torch.jit.ScriptModule:
     """The flat module of `module.<method>` for the example inputs.
 
-    example_inputs: a tensor (or other value) for a one-argument method, or a
-    tuple of positional arguments, as torch.jit.trace takes them;
+    example_inputs: a tuple (or list) of positional arguments, or a tensor (or
+    other value) for a one-argument method, as torch.jit.trace takes them;
     example_kwarg_inputs: arguments by name. The options mirror s2t-opt's
     flags: max_unroll, max_nodes, seed (None leaves torch's random generator
     alone), freeze. guards: "none" ("assert" and "fallback" are not available

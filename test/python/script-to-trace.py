@@ -105,6 +105,10 @@ def test_tuple_of_arguments():
     FileCheck().check_count("aten::linear", 3, exactly=True).run(flat.graph)
     expected = scripted(x, 3)
     assert torch.equal(flat(x, 3), expected)
+    # A list is the positional arguments too, as for torch.jit.trace.
+    as_list = s2t.script_to_trace(scripted, [x, 3])
+    FileCheck().check_count("aten::linear", 3, exactly=True).run(as_list.graph)
+    assert torch.equal(as_list(x, 3), expected)
     # Parameters are shared with the scripted module, not copied.
     assert flat.lin.weight.data_ptr() == scripted.lin.weight.data_ptr()
 
