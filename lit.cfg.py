@@ -13,11 +13,15 @@ config.test_exec_root = os.path.join(config.s2t_build_dir, "test")
 
 config.environment["PATH"] = os.pathsep.join(
     [config.s2t_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
-config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
+# test/lib: helpers of the Python tests; build/python: the package s2t.
+config.environment["PYTHONPATH"] = os.pathsep.join(
+    [os.path.join(config.test_source_root, "lib"),
+     os.path.join(config.s2t_build_dir, "python")])
 config.environment["S2T_OPT"] = os.path.join(config.s2t_tools_dir, "s2t-opt")
 for name in ["HOME", "TMPDIR", "OMP_NUM_THREADS"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]
 
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%s2t-build", config.s2t_build_dir))
 config.substitutions.append(("%s2t-opt", os.path.join(config.s2t_tools_dir, "s2t-opt")))

@@ -163,11 +163,8 @@ void writeAtomically(const std::string &path,
   }
 }
 
-namespace {
-
-/// The module to save: the program's, with `flat` as the method's graph.
-Module flatModule(Program &program, const std::shared_ptr<Graph> &flat,
-                  bool freeze, const std::string &fallbackMethod) {
+Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
+                        bool freeze, const std::string &fallbackMethod) {
   Module module = program.module ? *program.module
                                  : Module(c10::QualifiedName(
                                        "__torch__.s2t.FlatGraph"));
@@ -207,12 +204,7 @@ Module flatModule(Program &program, const std::shared_ptr<Graph> &flat,
   return module;
 }
 
-} // namespace
-
-void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
-                     const std::string &path, bool freeze,
-                     const std::string &fallbackMethod) {
-  Module module = flatModule(program, flat, freeze, fallbackMethod);
+void saveModule(const Module &module, const std::string &path) {
   writeAtomically(path, [&](const std::string &temporary) {
     std::ofstream probe(temporary, std::ios::binary);
     if (!probe)
@@ -223,9 +215,15 @@ void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
 }
 
 void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+                     const std::string &path, bool freeze,
+                     const std::string &fallbackMethod) {
+  saveModule(installFlatGraph(program, flat, freeze, fallbackMethod), path);
+}
+
+void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
                      std::ostream &out, bool freeze,
                      const std::string &fallbackMethod) {
-  Module module = flatModule(program, flat, freeze, fallbackMethod);
+  Module module = installFlatGraph(program, flat, freeze, fallbackMethod);
   module.save(out);
   if (!out.flush())
     conversionError("cannot write the archive to the output stream");

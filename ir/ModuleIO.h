@@ -38,6 +38,17 @@ struct Program {
 /// Loads `path` (archive or .ir text) and picks `method`. Throws s2t::Error.
 Program loadProgram(const std::string &path, const std::string &method);
 
+/// Makes the program's method compute `flat` and returns the module: the
+/// program's module, changed in place, or for a textual graph a new module
+/// whose forward is `flat`. With `freeze`, a frozen copy. Throws s2t::Error.
+torch::jit::Module installFlatGraph(Program &program,
+                                    const std::shared_ptr<torch::jit::Graph> &flat,
+                                    bool freeze,
+                                    const std::string &fallbackMethod = "");
+
+/// Writes `module` as a TorchScript archive, atomically. Throws s2t::Error.
+void saveModule(const torch::jit::Module &module, const std::string &path);
+
 /// Writes a TorchScript archive whose `program.method` computes `flat`; the
 /// program's module is changed in place. With `freeze`, parameters and
 /// attributes are folded into constants. A non-empty `fallbackMethod` keeps

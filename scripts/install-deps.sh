@@ -6,6 +6,7 @@ packages=(
   cmake ninja-build g++ ccache
   libtorch-dev python3-torch python3-torchvision python3-torchaudio
   libcli11-dev libgtest-dev nlohmann-json3-dev
+  pybind11-dev python3-dev
   llvm-14-tools
   python3-onnx graphviz
 )

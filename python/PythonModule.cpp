@@ -1,0 +1,148 @@
+//===- python/PythonModule.cpp - The extension module s2t._C --------------===//
+//
+// Binds include/s2t/s2t.h for Python; python/s2t/__init__.py is the API users
+// call. Debian's python3-torch and libtorch-dev are one LibTorch and both are
+// built with the same pybind11, so a torch._C.ScriptModule casts to
+// torch::jit::Module here (one type registry per process) and a Module cast
+// back is a torch._C.ScriptModule. Tensors cross as THPVariable.
+//
+//===----------------------------------------------------------------------===//
+
+#include "s2t/s2t.h"
+
+#include <torch/csrc/autograd/python_variable.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/ir/ir.h>
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <sstream>
+
+namespace py = pybind11;
+
+namespace {
+
+/// A sample as the binder sees it: values keep their Python shape and get
+/// their schema types when bound, exactly as parsed specs do in s2t-opt.
+c10::IValue toSampleValue(py::handle object, int depth = 0) {
+  if (depth > 128)
+    s2t::usageError("sample nested more than 128 levels deep");
+  if (object.is_none())
+    return c10::IValue();
+  if (THPVariable_Check(object.ptr()))
+    return THPVariable_Unpack(object.ptr());
+  if (py::isinstance<py::bool_>(object))
+    return object.cast<bool>();
+  if (py::isinstance<py::int_>(object)) {
+    try {
+      return object.cast<int64_t>();
+    } catch (const py::cast_error &) {
+      s2t::usageError("sample int " + py::repr(object).cast<std::string>() +
+                      " does not fit in 64 bits");
+    }
+  }
+  if (py::isinstance<py::float_>(object))
+    return object.cast<double>();
+  if (py::isinstance<py::str>(object))
+    return object.cast<std::string>();
+  if (py::isinstance<py::tuple>(object)) {
+    std::vector<c10::IValue> elements;
+    for (py::handle element : object)
+      elements.push_back(toSampleValue(element, depth + 1));
+    return c10::ivalue::Tuple::create(std::move(elements));
+  }
+  if (py::isinstance<py::list>(object)) {
+    c10::impl::GenericList list(c10::AnyType::get());
+    for (py::handle element : object)
+      list.push_back(toSampleValue(element, depth + 1));
+    return list;
+  }
+  if (py::isinstance<py::dict>(object)) {
+    c10::impl::GenericDict dict(c10::AnyType::get(), c10::AnyType::get());
+    for (auto item : object.cast<py::dict>())
+      dict.insert_or_assign(toSampleValue(item.first, depth + 1),
+                            toSampleValue(item.second, depth + 1));
+    return dict;
+  }
+  s2t::usageError("a sample of Python type '" +
+                  py::str(object.get_type().attr("__qualname__"))
+                      .cast<std::string>() +
+                  "' is not supported (tensors, numbers, bools, strings, None, "
+                  "and lists, tuples and dicts of them are)");
+}
+
+/// Runs `body`; anything but an s2t::Error becomes one, worded as s2t-opt
+/// words it, so Python sees s2t.Error with the CLI's one line.
+template <typename Body> auto guarded(Body body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const s2t::Error &) {
+    throw;
+  } catch (const py::error_already_set &) {
+    throw;
+  } catch (const std::exception &e) {
+    s2t::conversionError("internal: " + s2t::firstMessageLine(e.what()));
+  }
+}
+
+/// script_to_trace and report in one: the flat module and what was decided.
+py::tuple convert(const py::object &scriptModule, const std::string &method,
+                  const py::list &samples, const std::string &guards,
+                  int64_t maxUnroll, int64_t maxNodes,
+                  std::optional<uint64_t> seed, bool freeze,
+                  bool allowResidual, bool wantModule) {
+  s2t::Options options;
+  options.guards = guarded([&] { return s2t::parseGuards(guards); });
+  options.maxUnroll = maxUnroll;
+  options.maxNodes = maxNodes;
+  options.seed = seed;
+  options.freeze = freeze;
+  options.allowResidual = allowResidual;
+  if (maxUnroll <= 0 || maxNodes <= 0)
+    s2t::usageError("max_unroll and max_nodes must be positive");
+
+  torch::jit::Module module = scriptModule.cast<torch::jit::Module>();
+  std::vector<s2t::Sample> bound;
+  for (py::handle item : samples) {
+    auto entry = item.cast<py::tuple>(); // (name or "", value, text)
+    bound.push_back({entry[0].cast<std::string>(), toSampleValue(entry[1]),
+                     entry[2].cast<std::string>()});
+  }
+
+  std::optional<torch::jit::Module> flat;
+  s2t::Report report;
+  {
+    py::gil_scoped_release released;
+    guarded([&] {
+      s2t::Model model = s2t::Model::fromModule(module, method);
+      s2t::Conversion conversion =
+          s2t::convert(model, model.bindSamples(bound), options);
+      report = conversion.report();
+      if (wantModule)
+        flat = conversion.module();
+    });
+  }
+
+  py::list decisions;
+  for (const s2t::DecisionReport &d : report.decisions)
+    decisions.append(py::make_tuple(d.kind, d.category, d.location, d.outcome,
+                                    d.outcomeText, d.dependsOn, d.checked,
+                                    d.residual, d.reason));
+  py::dict counts;
+  counts["iterations_unrolled"] = report.iterationsUnrolled;
+  counts["calls_inlined"] = report.callsInlined;
+  counts["kernels_run"] = report.kernelsRun;
+  return py::make_tuple(flat ? py::cast(*flat) : py::none(), decisions, counts);
+}
+
+} // namespace
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "s2t's C++ core; use the functions of the package s2t.";
+  py::register_exception<s2t::Error>(m, "Error", PyExc_RuntimeError);
+  m.def("convert", &convert, py::arg("module"), py::arg("method"),
+        py::arg("samples"), py::arg("guards"), py::arg("max_unroll"),
+        py::arg("max_nodes"), py::arg("seed"), py::arg("freeze"),
+        py::arg("allow_residual"), py::arg("want_module"));
+}
