@@ -207,6 +207,23 @@ c10::IValue toMeta(const c10::IValue &value) {
   return value;
 }
 
+/// Calls `visit` on every tensor `value` holds, in lists, tuples and dicts.
+void forEachTensor(const c10::IValue &value,
+                   const std::function<void(const at::Tensor &)> &visit) {
+  if (value.isTensor()) {
+    visit(value.toTensor());
+  } else if (value.isList()) {
+    for (const c10::IValue &element : value.toListRef())
+      forEachTensor(element, visit);
+  } else if (value.isTuple()) {
+    for (const c10::IValue &element : value.toTupleRef().elements())
+      forEachTensor(element, visit);
+  } else if (value.isGenericDict()) {
+    for (const auto &entry : value.toGenericDict())
+      forEachTensor(entry.value(), visit);
+  }
+}
+
 bool isMetaOnly(const c10::IValue &value) {
   if (value.isTensor())
     return value.toTensor().defined() && value.toTensor().is_meta();
@@ -259,6 +276,9 @@ struct LazyEvaluator::State {
   std::unordered_map<const Value *, std::vector<Value *>> members;
   std::unordered_map<const Value *, std::vector<Node *>> writers;
   std::vector<Node *> randomNodes;
+  /// The first known value holding a tensor of each storage: known values
+  /// (arguments, attributes) that share memory start in one alias class.
+  std::unordered_map<const c10::StorageImpl *, Value *> storages;
   int64_t *kernelsRun = nullptr;
 
   // --- alias classes ---------------------------------------------------
@@ -639,9 +659,20 @@ LazyEvaluator::LazyEvaluator(FailureHandler onFailure)
 LazyEvaluator::~LazyEvaluator() = default;
 
 void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
-  State::ValueInfo &info = state_->values[value];
+  State &s = *state_;
+  State::ValueInfo &info = s.values[value];
   if (sample.isTensor() && sample.toTensor().defined())
     info.device = sample.toTensor().device();
+  // Two arguments may be one tensor, or views of one (torch.save keeps
+  // that): a write through one is a write to the other.
+  forEachTensor(sample, [&](const at::Tensor &tensor) {
+    if (!tensor.defined() || !tensor.has_storage())
+      return;
+    auto seen = s.storages.emplace(tensor.storage().unsafeGetStorageImpl(),
+                                   value);
+    if (!seen.second)
+      s.unite(seen.first->second, value);
+  });
   info.real = std::move(sample);
   info.hasReal = true;
 }

@@ -59,7 +59,8 @@ class Program(torch.nn.Module):
 
 # Arguments that share memory (a sample holding the same tensor twice, as
 # torch.save keeps it): the write through y is a write to x, but the data
-# decision on x was computed as if it were not.
+# decision on x was computed as if it were not. Alias classes now start from
+# the samples' storages.
 case("arguments-sharing-memory", "seed 9, program 111", """
 class Program(torch.nn.Module):
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
@@ -67,7 +68,20 @@ class Program(torch.nn.Module):
         if bool(x.sum() > 0):
             return x + 1
         return x - 1
-""", lambda: ((lambda t: (t, t))(torch.tensor([1.0, 2.0]))), open=True)
+""", lambda: ((lambda t: (t, t))(torch.tensor([1.0, 2.0]))))
+
+# The same with views: y is a row of x, and zs holds a column of x.
+case("arguments-that-are-views-of-one-tensor", "variant of seed 9, program 111", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor, y: Tensor, zs: List[Tensor]) -> Tensor:
+        y.mul_(-4.0)
+        if bool(x.sum() > 0):
+            x = x + 1
+        zs[0].add_(10.0)
+        if bool(x[1, 0] > 5.0):
+            return x * 2
+        return x - 1
+""", lambda: ((lambda t: (t, t[0], [t[:, 0]]))(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))))
 
 # The interpreter raises on the sample (an in-place add whose operand
 # overlaps its target; it is kept because the value went through a tuple),
