@@ -627,9 +627,46 @@ struct LazyEvaluator::State {
     if (shapeStack.size() != 1 || !shapeStack[0].isIntList())
       return false;
     std::vector<int64_t> sizes = shapeStack[0].toIntVector();
+    // A shape function gives sizes only; the dtype is not the first input's
+    // in general (torch.where's first input is its bool condition).
+    c10::optional<at::ScalarType> dtype = outputDtype(node, info, stack);
+    if (!dtype)
+      return false;
     stack.clear();
-    stack.emplace_back(at::empty(sizes, options->device(c10::kMeta)));
+    stack.emplace_back(
+        at::empty(sizes, options->device(c10::kMeta).dtype(*dtype)));
     return true;
+  }
+
+  /// The dtype of `node`'s one tensor output for the meta inputs `stack`,
+  /// from running its operator on CPU tensors of one element with the same
+  /// dtypes and ranks (type promotion depends on dtypes and on which inputs
+  /// are 0-d, not on sizes). None if that fails.
+  c10::optional<at::ScalarType> outputDtype(Node *node, NodeInfo &info,
+                                            const Stack &stack) {
+    if (info.random)
+      return c10::nullopt; // would draw from the generator
+    Stack standIns;
+    for (const IValue &value : stack) {
+      if (value.isTensor() && value.toTensor().defined()) {
+        const at::Tensor &tensor = value.toTensor();
+        standIns.emplace_back(at::zeros(std::vector<int64_t>(tensor.dim(), 1),
+                                        tensor.options().device(c10::kCPU)));
+      } else if (value.isDevice()) {
+        standIns.emplace_back(c10::Device(c10::kCPU));
+      } else {
+        standIns.push_back(value);
+      }
+    }
+    try {
+      at::NoGradGuard noGrad;
+      operationOf(node, info)(standIns);
+    } catch (const std::exception &) {
+      return c10::nullopt;
+    }
+    if (standIns.size() != 1 || !standIns[0].isTensor())
+      return c10::nullopt;
+    return standIns[0].toTensor().scalar_type();
   }
 
   std::unordered_map<const FunctionSchema *, std::shared_ptr<Code>> shapeCode;

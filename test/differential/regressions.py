@@ -47,7 +47,9 @@ class Program(torch.nn.Module):
 
 # The dtype of torch.where(cond, a, b) was taken from the bool condition:
 # `t.dtype == torch.bool` was decided true, and `t[0] = -1.0` (which builds
-# aten::tensor(-1.0, dtype=prim::dtype(t))) wrote True, i.e. 1.0.
+# aten::tensor(-1.0, dtype=prim::dtype(t))) wrote True, i.e. 1.0. LibTorch
+# has no meta kernel for where (Python registers one), so its size came from
+# torch's shape function, which gives no dtype; the first input's was taken.
 case("where-dtype-is-not-the-condition's", "seed 9, program 19", """
 class Program(torch.nn.Module):
     def forward(self, x: Tensor) -> Tuple[Tensor, bool]:
@@ -55,7 +57,22 @@ class Program(torch.nn.Module):
         is_bool = t.dtype == torch.bool
         t[0] = -1.0
         return t, is_bool
-""", lambda: (torch.tensor([[0.75, -1.5], [-1.25, -1.75]]),), open=True)
+""", lambda: (torch.tensor([[0.75, -1.5], [-1.25, -1.75]]),))
+
+# The same through a loop condition, with a 0-d operand of another dtype
+# (promotion: a 0-d tensor does not win over a dimensioned one).
+case("where-dtype-promotes-as-eager", "seed 1, program 14, reduced by hand", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tuple[Tensor, int]:
+        n = 0
+        h = x.half()
+        while torch.where(torch.tensor(1.5) > x.amax(0), torch.tensor(1.5), x.amax(0)).dtype == torch.float32 and n < 4:
+            n += 1
+        w = torch.where(x > 0.0, h, torch.tensor(2.0, dtype=torch.float64))
+        if w.dtype == torch.float16:
+            w = w * 2
+        return w.float(), n
+""", lambda: (torch.tensor([[0.5, -1.0], [2.0, 0.25]]),))
 
 # Arguments that share memory (a sample holding the same tensor twice, as
 # torch.save keeps it): the write through y is a write to x, but the data
