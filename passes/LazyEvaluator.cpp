@@ -266,6 +266,11 @@ struct LazyEvaluator::State {
     c10::optional<Operation> operation;
   };
   enum Mode { Meta, Real };
+  /// Thrown by the meta evaluation of an operator that has neither a meta
+  /// kernel nor a shape function.
+  struct NoMetaKernel : std::exception {
+    const char *what() const noexcept override { return "no meta kernel"; }
+  };
 
   explicit State(FailureHandler onFailure) : onFailure(std::move(onFailure)) {}
 
@@ -276,6 +281,7 @@ struct LazyEvaluator::State {
   std::unordered_map<const Value *, std::vector<Value *>> members;
   std::unordered_map<const Value *, std::vector<Node *>> writers;
   std::vector<Node *> randomNodes;
+  std::vector<Node *> order; ///< emitted nodes, in program order
   /// The first known value holding a tensor of each storage: known values
   /// (arguments, attributes) that share memory start in one alias class.
   std::unordered_map<const c10::StorageImpl *, Value *> storages;
@@ -486,9 +492,15 @@ struct LazyEvaluator::State {
         run(node, mode);
   }
 
-  void run(Node *node, Mode mode) {
+  /// Runs `node` in `mode`. With `checking`, `node` is run on meta values
+  /// only to see whether it fails on the sample's metadata: an operation
+  /// that has no meta kernel or reads data is left without a value, and a
+  /// meta kernel's error is confirmed on real values before it is reported.
+  void run(Node *node, Mode mode, bool checking = false) {
     NodeInfo &info = nodes[node];
-    if (mode == Meta && !metaIsExact(node)) {
+    if (checking && !metaIsExact(node) && !producesTensorsOnly(node))
+      return;
+    if (mode == Meta && !checking && !metaIsExact(node)) {
       std::vector<Value *> outputs(node->outputs().begin(),
                                    node->outputs().end());
       if (!outputs.empty())
@@ -522,29 +534,31 @@ struct LazyEvaluator::State {
         // c10::Error is costly (it symbolizes a backtrace): remember them.
         const FunctionSchema *schema =
             info.origin ? info.origin->maybeSchema() : node->maybeSchema();
-        bool knownToFail = schema && noMetaKernel.count(schema);
+        bool unimplemented = schema && noMetaKernel.count(schema);
         Stack inputs;
-        if (!knownToFail)
+        if (!unimplemented) {
           inputs = stack; // the operator consumes its stack
-        try {
-          if (knownToFail)
-            throw std::runtime_error("no meta kernel");
-          operationOf(node, info)(stack);
-        } catch (const std::exception &) {
-          // Try torch's shape function instead.
-          if (schema)
-            noMetaKernel.insert(schema);
-          if (!knownToFail)
+          try {
+            operationOf(node, info)(stack);
+          } catch (const c10::NotImplementedError &) {
+            unimplemented = true;
+            if (schema)
+              noMetaKernel.insert(schema);
             stack = std::move(inputs);
-          if (!runShapeFunction(node, info, stack))
-            throw;
+          }
         }
+        // Without a meta kernel, try torch's shape function instead.
+        if (unimplemented && !runShapeFunction(node, info, stack))
+          throw NoMetaKernel();
       }
     } catch (const std::exception &e) {
+      if (checking && dynamic_cast<const NoMetaKernel *>(&e))
+        return; // unknown: the operations that read it are not checked
       if (mode == Meta) {
+        // Without a meta kernel, or the meta kernel fails (an error of the
+        // sample, or a limit of the meta kernel): the real value decides.
         GRAPH_DEBUG("No metadata for ", node->kind().toQualString(),
                     ", computing it: ", e.what());
-        // No meta kernel (or it needs data): compute the real value instead.
         std::vector<Value *> outputs(node->outputs().begin(),
                                      node->outputs().end());
         evaluate(outputs, Real);
@@ -672,6 +686,29 @@ struct LazyEvaluator::State {
   std::unordered_map<const FunctionSchema *, std::shared_ptr<Code>> shapeCode;
   std::unordered_set<const FunctionSchema *> noMetaKernel;
 
+  /// Whether every output of `node` is a tensor (so a meta value stands for
+  /// it: the metadata of a random operation's result is exact).
+  static bool producesTensorsOnly(Node *node) {
+    for (Value *output : node->outputs())
+      if (!isTensorType(output->type()))
+        return false;
+    return !node->outputs().empty();
+  }
+
+  /// Runs every emitted node that nothing has run yet on meta values, in
+  /// program order.
+  void checkAll() {
+    for (Node *node : order) {
+      if (ran(node, Meta) || node->hasSideEffects())
+        continue;
+      bool inputsKnown = true;
+      for (Value *input : node->inputs())
+        inputsKnown &= has(input, Meta);
+      if (inputsKnown)
+        run(node, Meta, /*checking=*/true);
+    }
+  }
+
   /// Whether running `node` on meta values gives exact results.
   bool metaIsExact(Node *node) {
     if (nodes[node].random)
@@ -719,6 +756,7 @@ void LazyEvaluator::emitted(Node *node, const Node *origin) {
   State::NodeInfo &info = s.nodes[node];
   info.origin = origin;
   info.random = node->isNondeterministic();
+  s.order.push_back(node);
   if (info.random)
     s.randomNodes.push_back(node);
 
@@ -787,6 +825,8 @@ void LazyEvaluator::emitted(Node *node, const Node *origin) {
     }
   }
 }
+
+void LazyEvaluator::checkAll() { state_->checkAll(); }
 
 c10::IValue LazyEvaluator::real(Value *value) {
   state_->evaluate({value}, State::Real);

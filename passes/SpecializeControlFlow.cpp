@@ -588,6 +588,9 @@ SpecializeResult Specializer::run(const Graph &graph,
   std::vector<AV> outputs = walkGraph(graph, std::move(abstractInputs));
   for (size_t i = 0; i < outputs.size(); ++i)
     out_->registerOutput(materialize(outputs[i], graph.outputs()[i]->type()));
+  // An operation no decision needed must still fail when the sample makes it
+  // fail, as the scripted module and a trace would (docs/semantics.md).
+  evaluator_.checkAll();
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();
   return std::move(result_);

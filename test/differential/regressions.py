@@ -103,9 +103,8 @@ class Program(torch.nn.Module):
 # The interpreter raises on the sample (an in-place add whose operand
 # overlaps its target; it is kept because the value went through a tuple),
 # but no decision needs that op, and the clean-up drops it as dead: s2t-opt
-# succeeds and the flat module returns. docs/semantics.md says the flat graph
-# raises such an error when it runs. (Either the op should stay, or the docs
-# and this check should say that a dead op's error may vanish.)
+# succeeded and the flat module returned. Every operation no decision needed
+# is now run on meta tensors at the end, which sees the overlap.
 case("dead-op-that-raises-on-the-sample", "seed 7, program 6", """
 def h1(a: Tensor) -> Tuple[Tensor, int]:
     return a, 1
@@ -117,7 +116,23 @@ class Program(torch.nn.Module):
         t, k = h1(a)
         t += a.select(0, -1)
         return x
-""", lambda: (torch.tensor([[1.0], [2.0]]),), open=True)
+""", lambda: (torch.tensor([[1.0], [2.0]]),))
+
+# A dead view to an impossible shape, and a dead matmul of mismatched sizes
+# behind a data decision: both fail on the sample's metadata.
+case("dead-ops-with-shape-errors", "by hand, after seed 7, program 6", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor, flag: bool) -> Tensor:
+        if bool(x.sum() > 0.0):
+            y = x * 2.0
+        else:
+            y = x
+        if flag:
+            z = y.view(4, -1)
+        else:
+            z = y @ y
+        return x + 1
+""", lambda: (torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), False))
 
 # `with torch.no_grad():` (prim::Enter / prim::Exit) stopped the conversion:
 # "unsupported: prim::Enter: the operator is not registered in this LibTorch".
