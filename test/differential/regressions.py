@@ -145,6 +145,194 @@ class Program(torch.nn.Module):
 """, lambda: (torch.tensor([1.0, -2.0]),))
 
 
+# Program 14 of seed 1 as the generator made it before shape_expr was added
+# (the generator no longer makes it): in-place writes through views
+# (a.select(1, 0).mul_(-1.0), x[0] = 0.25, v35.mul_) feeding data decisions,
+# and a while loop on `torch.where(...).dtype == torch.float32`, the case
+# above: the loop ran no iteration, and the flat module's values differed.
+case("seed1-14-views-and-data-decisions", "seed 1, program 14 (generator of 19a9f87)", """
+def h1(a: Tensor, k: int) -> List[Tensor]:
+    t2 = a.select(0, -1)
+    a.select(1, 0).mul_(-1.0)
+    t3 = a.select(0, -1)
+    w4 = 0
+    while ((a.size(0) - 3) // 2) < 2 and w4 < 1:
+        w4 += 1
+        t5 = torch.maximum(a, a[t2.shape[0] % a.size(0)])
+        a.sub_(0.25)
+        t6 = torch.maximum(a, a[t2.shape[0] % a.size(0)])
+    z7: Optional[Tensor] = None
+    if bool(t3.sum() > 0.0):
+        z7 = torch.minimum(a.narrow(1, 0, 1), a)
+    t2 += (a.max() * 0.25)
+    t8 = torch.sign(torch.sin(a))
+    t9 = torch.where(t3.masked_fill(t3 < -1.0, -0.5) > (torch.tanh(t8) * t3), t3.masked_fill(t3 < -1.0, -0.5), (torch.tanh(t8) * t3))
+    z7 = t9.long().float()
+    return [t9]
+
+
+class Program(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = -1.0
+        self.sizes = [2, 3]
+        self.register_buffer("offset", torch.tensor(3.0))
+
+    def forward(self, x: Tensor, n: int, y: Optional[Tensor], flag: bool) -> Tensor:
+        w10 = 0
+        while w10 < 6:
+            w10 += 1
+            b11 = (x.double() + x).dtype == torch.float16
+            w12 = 0
+            while not (b11) and w12 < 6:
+                w12 += 1
+                n = ((x.numel() - n)) % 5
+                x.add_((torch.tensor(-1.0) / (x.sum().abs() + 1.0)))
+                t13 = torch.minimum(x.sum(), self.offset).double().float()
+            t14 = (x.mean(0) // 0.5)
+            x[0] = 0.25
+            t15 = (x.mean(0) // 0.5)
+            b16 = (2.0 * 0.5) > 3.0 and flag
+        xs17 = h1(x, (x.dim() + n))
+        w18 = 0
+        while torch.where(torch.tensor(1.5) > x.amax(0), torch.tensor(1.5), x.amax(0)).dtype == torch.float32 and w18 < 4:
+            w18 += 1
+            g19 = float(x.shape[-1])
+            for i20 in range(n):
+                t21 = torch.stack(xs17 + [x]).sum(0).amax(0)
+                t22 = t21.max()
+            return (x[:, :1] / (torch.stack(xs17 + [x]).sum(0).abs() + 1.0))
+        if len(xs17) < 2 or bool(x.sum() != x.sum()):
+            xs23 = h1(x, x.dim())
+            t24 = x.max()
+            k25 = ((x.dim() - 1) // 2)
+            if flag and x.numel() >= 4:
+                t24 = t24
+            else:
+                t26 = (torch.exp(torch.tanh(t24)) / (x.mean(-1, keepdim=True).abs() + 1.0))
+                if x.numel() >= 5:
+                    xs17.append(x)
+                    xs27 = h1(x, (k25 - len(xs17)))
+                    return x
+                elif bool((t24 < -2.0).all()):
+                    g28 = 0.0
+                elif len(xs17) < 2:
+                    return (x / 2.0)
+                if bool(t24.min() > 0.25):
+                    t29 = (x.sum(0) - (x * self.scale + self.offset)[(n - n) % (x * self.scale + self.offset).size(0)])
+                    x.select(1, 0).mul_(-1.0)
+                    t30 = (x.sum(0) - (x * self.scale + self.offset)[(n - n) % (x * self.scale + self.offset).size(0)])
+        else:
+            w31 = 0
+            while ((len(xs17) - 1) // 2) != 3 and w31 < 5:
+                w31 += 1
+                x.sub_(x.min())
+                t32 = torch.sign(x)
+                x[:, -1] = 2.0
+                t33 = torch.sign(x)
+                xs34 = h1(x, int(x.abs().sum()) % 4)
+            xs17.append((torch.tanh(torch.stack(xs17 + [x]).sum(0)[:, :1]) * x))
+        x = (x + torch.stack(xs17 + [x]).sum(0)[0]).half().float()
+        v35 = x.view(-1)
+        g36 = (-1.0 * 0.5)
+        w37 = 0
+        while len(xs17) < 5 and w37 < 6:
+            w37 += 1
+            v35.mul_(-0.75)
+            xs38 = h1(x, int((x > 0.5).sum()))
+        for i39 in range(1, n):
+            if flag:
+                xs17.insert(0, torch.stack(xs17 + [x]).sum(0))
+                k40 = min(i39, ((0 - 1) // 2))
+                d41 = {"a": (x.mean() - v35.abs().sum())}
+                if flag:
+                    tp42 = (x.min().long().float(), max(x.size(0), x.size()[0]), d41["a"])
+                    if max(int(g36) % 5, k40) <= 1 and bool((v35 > 2.0).any()):
+                        break
+                    v35.add_(v35)
+                elif float(x.sum()) > 0.5:
+                    if (v35.long() * 2).is_floating_point():
+                        break
+                    xs43 = h1(x, (x.size(0) % 3))
+                    break
+            elif bool(x.mean() > -2.0):
+                t44 = (2.0 - x[0])
+                tp45 = (torch.arange(x.size(-1)).float(), v35.size()[0], t44.size(0))
+            else:
+                t46 = (2.0 - (torch.stack(xs17 + [x]).sum(0) + -2.0))
+                w47 = 0
+                while v35.size(0) == 1 and w47 < 3:
+                    w47 += 1
+                    if not (len(xs17) < 3):
+                        break
+                    if v35.size(0) == 1 and x.to(torch.float16).sum().is_floating_point():
+                        continue
+                    x = (torch.maximum((x - x), torch.add(x, x, alpha=2))).clamp(-42.0, 28.0)
+                t48 = (2.0 - torch.sigmoid(x))
+            if y is None:
+                z49: Optional[Tensor] = None
+                if x.numel() >= 4:
+                    z49 = torch.cos(x)
+                t50 = torch.sqrt(torch.stack(xs17 + [x]).sum(0).abs() + 0.5)
+                x.mul_(-0.5)
+                t51 = torch.sqrt(torch.stack(xs17 + [x]).sum(0).abs() + 0.5)
+                tp52 = (t51.mean(0), (t50 * float(t50.dim())), v35.shape[0])
+                t53 = (t50.select(0, -1) / ((t50.sum(0) + i39).abs() + 1.0))
+            else:
+                x = (torch.maximum((x.narrow(1, 0, 1)).to(torch.float64).float(), (torch.tanh(y.new_zeros(y.size())) * torch.tensor(1.5)))).clamp(-40.0, 37.0)
+                if v35.size(0) == 3:
+                    x = ((y - torch.stack(xs17 + [x]).sum(0).abs())).clamp(-12.0, 58.0)
+                else:
+                    t54 = y
+                    if v35.sum().item() > -1.0:
+                        continue
+                    if not (t54.size(-1) > 2):
+                        break
+                b55 = bool(v35.sum() != v35.sum())
+                if not (((len(y) - 1) // 2) >= 3):
+                    xs56 = h1(torch.stack(xs17 + [x]).sum(0), int(g36) % 5)
+                    if (len(v35) + n) > 1:
+                        break
+                else:
+                    if not (flag):
+                        break
+                    xs57 = h1(x, y.size(0))
+            xs17.append(torch.round(x))
+            t58 = torch.relu((torch.cat([x[:1], x[1:]]).max() + ((n - 2) % 3)))
+        xs59 = h1(x, n)
+        w60 = 0
+        while v35.dtype == torch.float32 and w60 < 4:
+            w60 += 1
+            for i61 in range(min((4 % 3), 4)):
+                if v35.is_floating_point() and not (bool(x.sum() != x.sum())):
+                    continue
+            if y is None:
+                if flag or x.sum().item() > 2.0:
+                    d62 = {"a": torch.maximum(torch.stack(xs59 + [x]).sum(0).sum(), torch.tensor(1.5))}
+                    xs63 = h1(x, min(3, len(x)))
+                    if v35.is_floating_point() and bool(v35.sum() != v35.sum()):
+                        break
+                d64 = {"a": torch.stack(xs17 + [x]).sum(0)}
+                if len(xs59) > 2 and bool(xs59[2].sum() > 0.25):
+                    if bool(x.max() > 0.0):
+                        continue
+                    xs65 = h1(x, (x > 0.0).nonzero().size(0))
+                    if len(xs59) < 2:
+                        continue
+                else:
+                    xs66 = h1(x, int(g36) % 5)
+                    if len(xs66) > 3 and bool(xs66[3].sum() > -1.0):
+                        continue
+                    xs67 = h1(d64["a"], min(x[x < 2.0].numel(), x.size()[0]))
+                    x = (x).clamp(-55.0, 18.0)
+            else:
+                xs68 = h1(x, v35.shape[-1])
+                xs68.append((torch.stack(xs68 + [x]).sum(0) + torch.stack(xs68 + [x]).sum(0)))
+        d69 = {"a": torch.where(torch.stack(xs17 + [x]).sum(0).max() > v35.abs().sum(), torch.stack(xs17 + [x]).sum(0).max(), v35.abs().sum())}
+        return torch.stack(xs59 + [x]).sum(0)
+""", lambda: (torch.tensor([[-2.0], [-1.0]]), 3,
+                torch.tensor([[-1.4600789546966553], [-1.0731867551803589]]), False))
+
 def main():
     names = sys.argv[1:]
     failed = 0
