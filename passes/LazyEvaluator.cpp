@@ -182,8 +182,11 @@ c10::IValue toMeta(const c10::IValue &value) {
     const at::Tensor &tensor = value.toTensor();
     if (!tensor.defined() || tensor.is_meta())
       return value;
+    // requires_grad is metadata too: decisions read it, and autograd's
+    // checks (an in-place write to a leaf that requires grad) depend on it.
     return at::empty_strided(tensor.sizes(), tensor.strides(),
-                             tensor.options().device(c10::kMeta));
+                             tensor.options().device(c10::kMeta))
+        .requires_grad_(tensor.requires_grad());
   }
   if (value.isTensorList() || (value.isList() && containsTensor(value.type()))) {
     c10::impl::GenericList list(value.toList().elementType());
@@ -527,7 +530,8 @@ struct LazyEvaluator::State {
     try {
       if (runStructural(node, stack)) {
       } else if (mode == Real) {
-        at::NoGradGuard noGrad;
+        // In the grad mode of the process, as the scripted module runs: the
+        // results' requires_grad and autograd's errors are the module's.
         operationOf(node, info)(stack);
       } else {
         // Operators without a meta kernel in LibTorch fail each time, and a

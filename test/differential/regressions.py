@@ -118,21 +118,23 @@ class Program(torch.nn.Module):
         return x
 """, lambda: (torch.tensor([[1.0], [2.0]]),))
 
-# A dead view to an impossible shape, and a dead matmul of mismatched sizes
-# behind a data decision: both fail on the sample's metadata.
-case("dead-ops-with-shape-errors", "by hand, after seed 7, program 6", """
+# A dead in-place add whose operand does not broadcast to its target, after
+# a data decision. (A dead operation that writes nothing never reaches s2t:
+# TorchScript removes it when it compiles, so the scripted module does not
+# raise either.)
+case("dead-inplace-op-with-a-shape-error", "by hand, after seed 7, program 6", """
+def h1(a: Tensor) -> Tuple[Tensor, int]:
+    return a, 1
+
+
 class Program(torch.nn.Module):
-    def forward(self, x: Tensor, flag: bool) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
+        a = x * 2.0
+        t, k = h1(a)
         if bool(x.sum() > 0.0):
-            y = x * 2.0
-        else:
-            y = x
-        if flag:
-            z = y.view(4, -1)
-        else:
-            z = y @ y
-        return x + 1
-""", lambda: (torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), False))
+            t.add_(torch.ones(3))
+        return x + k
+""", lambda: (torch.tensor([[1.0, 2.0], [4.0, 5.0]]),))
 
 # `with torch.no_grad():` (prim::Enter / prim::Exit) stopped the conversion:
 # "unsupported: prim::Enter: the operator is not registered in this LibTorch".
@@ -144,6 +146,38 @@ class Program(torch.nn.Module):
         return x
 """, lambda: (torch.tensor([1.0, -2.0]),))
 
+
+# A sample that requires grad: `x.requires_grad` and `(x * 2).requires_grad`
+# were decided false (meta tensors were made without requires_grad, and real
+# values were computed under no_grad).
+case("requires-grad-decisions", "by hand, after seed 100, program 42", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        y = x * 2
+        if y.requires_grad:
+            return y + 1
+        if x.requires_grad:
+            return y + 2
+        return y
+""", lambda: (torch.tensor([1.0, 2.0]).requires_grad_(),))
+
+# The interpreter raises at the in-place write to a leaf that requires grad;
+# s2t, computing without autograd, went on and reported a later error (an
+# overlapping in-place add) at another line.
+case("inplace-on-leaf-that-requires-grad", "seed 100, program 42, reduced by hand", """
+def h1(a: Tensor) -> Tuple[Tensor, int]:
+    return a, 1
+
+
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        t, k = h1(x * 1.0)
+        if bool(t.sum() > 0.0):
+            k = 2
+        x.mul_(-0.75)
+        t += t.select(0, -1)
+        return x * k
+""", lambda: (torch.tensor([[1.0], [-2.0]], dtype=torch.float64).requires_grad_(),))
 
 # Program 14 of seed 1 as the generator made it before shape_expr was added
 # (the generator no longer makes it): in-place writes through views
