@@ -569,6 +569,9 @@ struct LazyEvaluator::State {
         info.ranMeta = true;
         return;
       }
+      // The scripted module stops at the first operation that fails, in
+      // program order; decisions compute out of order: check those before.
+      checkAll(node);
       onFailure(node, info.origin, e.what());
       return;
     }
@@ -699,10 +702,12 @@ struct LazyEvaluator::State {
     return !node->outputs().empty();
   }
 
-  /// Runs every emitted node that nothing has run yet on meta values, in
-  /// program order.
-  void checkAll() {
+  /// Runs every emitted node before `end` (all of them if null) that nothing
+  /// has run yet on meta values, in program order.
+  void checkAll(Node *end = nullptr) {
     for (Node *node : order) {
+      if (node == end)
+        break;
       if (ran(node, Meta) || node->hasSideEffects())
         continue;
       bool inputsKnown = true;

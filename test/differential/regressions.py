@@ -179,6 +179,22 @@ class Program(torch.nn.Module):
         return x * k
 """, lambda: (torch.tensor([[1.0], [-2.0]], dtype=torch.float64).requires_grad_(),))
 
+# Decisions compute out of program order: the slice of `t.sum() > 0` ran the
+# view of a transposed tensor (line 3), which fails, and s2t reported it; the
+# interpreter had already raised at line 2 (an in-place write to a view of a
+# leaf that requires grad), which no decision needed. Before reporting a
+# failure, the operations before it are checked on meta values.
+case("first-failure-in-program-order", "seed 104, program 26, reduced by hand", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        t = torch.tanh(x)
+        x.t()[0].add_(1.0)
+        t.view(-1)[0] = 0.0
+        if bool(t.sum() > 0.0):
+            return t + 1
+        return t
+""", lambda: (torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]).t().requires_grad_(),))
+
 # Program 14 of seed 1 as the generator made it before shape_expr was added
 # (the generator no longer makes it): in-place writes through views
 # (a.select(1, 0).mul_(-1.0), x[0] = 0.25, v35.mul_) feeding data decisions,

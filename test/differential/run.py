@@ -225,11 +225,17 @@ class Check:
         with PY_LOCK:
             if raised is not None:
                 self.kind = "raises"
-                check_error(self.proc, raised, self.src_path, self.flat_path, self.inputs)
+                try:
+                    check_error(self.proc, raised, self.src_path, self.flat_path, self.inputs)
+                except Failure as failure:
+                    self.error_as_eager(module, failure)
+                    raise
                 return
             if self.proc.returncode != 0:
-                raise Failure(f"s2t-opt exited {self.proc.returncode}, the scripted module "
-                              f"returns")
+                failure = Failure(f"s2t-opt exited {self.proc.returncode}, the scripted module "
+                                  f"returns")
+                self.error_as_eager(module, failure)
+                raise failure
             flat = torch.jit.load(self.flat_path)
             for node in flat.forward.graph.nodes():
                 if node.kind() in CONTROL_FLOW:
@@ -263,6 +269,29 @@ class Check:
             return
         raise Interpreter(f"the interpreter disagrees with eager Python, and s2t agrees "
                           f"with eager Python; against the interpreter: {failure}")
+
+
+    def error_as_eager(self, module, failure):
+        """When s2t-opt fails where the interpreter does not, or at another line,
+        asks eager Python. TorchScript's executor removes operations whose
+        results nothing uses, errors included (a call whose result is dropped),
+        where eager Python (and a trace) runs them; if eager Python raises at
+        the line s2t-opt names, that is the interpreter's doing: raise
+        Interpreter instead of the failure."""
+        if self.proc is None or self.proc.returncode != 1:
+            return
+        named = re.search(re.escape(self.src_path) + r":(\d+):", self.proc.stderr)
+        if not named:
+            return
+        try:
+            module.Program().eval()(*torch.load(self.inputs))
+        except Exception as e:
+            lines = [f.lineno for f in traceback.extract_tb(e.__traceback__)
+                     if f.filename == self.src_path]
+            if lines and lines[-1] == int(named.group(1)):
+                raise Interpreter(f"eager Python raises where s2t-opt does "
+                                  f"(line {lines[-1]}: {type(e).__name__}); against the "
+                                  f"interpreter: {failure}")
 
 
 def run_s2t_opt(cmd):
