@@ -4,6 +4,7 @@
 
 #include <caffe2/serialize/in_memory_adapter.h>
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/storage_context.h>
 #include <torch/csrc/jit/serialization/unpickler.h>
 
 #include <algorithm>
@@ -222,8 +223,12 @@ c10::IValue loadTorchSave(const std::vector<char> &bytes) {
   auto readRecord = [&](const std::string &name) {
     return std::get<0>(reader.getRecord("data/" + name));
   };
-  torch::jit::Unpickler unpickler(read, nullptr, nullptr, readRecord,
-                                  c10::nullopt);
+  // With a storage context, tensors that share a storage in the file (views
+  // of one tensor) share it once loaded, as with Python's torch.load.
+  torch::jit::Unpickler unpickler(
+      read, nullptr, nullptr, readRecord, c10::nullopt,
+      /*use_storage_device=*/false, torch::jit::Unpickler::defaultTypeParser,
+      std::make_shared<torch::jit::DeserializationStorageContext>());
   unpickler.set_version(reader.version());
   return unpickler.parse_ivalue();
 }

@@ -182,8 +182,11 @@ c10::IValue toMeta(const c10::IValue &value) {
     const at::Tensor &tensor = value.toTensor();
     if (!tensor.defined() || tensor.is_meta())
       return value;
+    // requires_grad is metadata too: decisions read it, and autograd's
+    // checks (an in-place write to a leaf that requires grad) depend on it.
     return at::empty_strided(tensor.sizes(), tensor.strides(),
-                             tensor.options().device(c10::kMeta));
+                             tensor.options().device(c10::kMeta))
+        .requires_grad_(tensor.requires_grad());
   }
   if (value.isTensorList() || (value.isList() && containsTensor(value.type()))) {
     c10::impl::GenericList list(value.toList().elementType());
@@ -205,6 +208,23 @@ c10::IValue toMeta(const c10::IValue &value) {
     return dict;
   }
   return value;
+}
+
+/// Calls `visit` on every tensor `value` holds, in lists, tuples and dicts.
+void forEachTensor(const c10::IValue &value,
+                   const std::function<void(const at::Tensor &)> &visit) {
+  if (value.isTensor()) {
+    visit(value.toTensor());
+  } else if (value.isList()) {
+    for (const c10::IValue &element : value.toListRef())
+      forEachTensor(element, visit);
+  } else if (value.isTuple()) {
+    for (const c10::IValue &element : value.toTupleRef().elements())
+      forEachTensor(element, visit);
+  } else if (value.isGenericDict()) {
+    for (const auto &entry : value.toGenericDict())
+      forEachTensor(entry.value(), visit);
+  }
 }
 
 bool isMetaOnly(const c10::IValue &value) {
@@ -250,6 +270,11 @@ struct LazyEvaluator::State {
     c10::optional<Operation> operation;
   };
   enum Mode { Meta, Real };
+  /// Thrown by the meta evaluation of an operator that has neither a meta
+  /// kernel nor a shape function.
+  struct NoMetaKernel : std::exception {
+    const char *what() const noexcept override { return "no meta kernel"; }
+  };
 
   explicit State(FailureHandler onFailure) : onFailure(std::move(onFailure)) {}
 
@@ -260,6 +285,10 @@ struct LazyEvaluator::State {
   std::unordered_map<const Value *, std::vector<Value *>> members;
   std::unordered_map<const Value *, std::vector<Node *>> writers;
   std::vector<Node *> randomNodes;
+  std::vector<Node *> order; ///< emitted nodes, in program order
+  /// The first known value holding a tensor of each storage: known values
+  /// (arguments, attributes) that share memory start in one alias class.
+  std::unordered_map<const c10::StorageImpl *, Value *> storages;
   int64_t *kernelsRun = nullptr;
 
   // --- alias classes ---------------------------------------------------
@@ -471,9 +500,15 @@ struct LazyEvaluator::State {
         run(node, mode);
   }
 
-  void run(Node *node, Mode mode) {
+  /// Runs `node` in `mode`. With `checking`, `node` is run on meta values
+  /// only to see whether it fails on the sample's metadata: an operation
+  /// that has no meta kernel or reads data is left without a value, and a
+  /// meta kernel's error is confirmed on real values before it is reported.
+  void run(Node *node, Mode mode, bool checking = false) {
     NodeInfo &info = nodes[node];
-    if (mode == Meta && !metaIsExact(node)) {
+    if (checking && !metaIsExact(node) && !producesTensorsOnly(node))
+      return;
+    if (mode == Meta && !checking && !metaIsExact(node)) {
       std::vector<Value *> outputs(node->outputs().begin(),
                                    node->outputs().end());
       if (!outputs.empty())
@@ -500,42 +535,48 @@ struct LazyEvaluator::State {
     try {
       if (runStructural(node, stack)) {
       } else if (mode == Real) {
-        at::NoGradGuard noGrad;
+        // In the grad mode of the process, as the scripted module runs: the
+        // results' requires_grad and autograd's errors are the module's.
         operationOf(node, info)(stack);
       } else {
         // Operators without a meta kernel in LibTorch fail each time, and a
         // c10::Error is costly (it symbolizes a backtrace): remember them.
         const FunctionSchema *schema =
             info.origin ? info.origin->maybeSchema() : node->maybeSchema();
-        bool knownToFail = schema && noMetaKernel.count(schema);
+        bool unimplemented = schema && noMetaKernel.count(schema);
         Stack inputs;
-        if (!knownToFail)
+        if (!unimplemented) {
           inputs = stack; // the operator consumes its stack
-        try {
-          if (knownToFail)
-            throw std::runtime_error("no meta kernel");
-          operationOf(node, info)(stack);
-        } catch (const std::exception &) {
-          // Try torch's shape function instead.
-          if (schema)
-            noMetaKernel.insert(schema);
-          if (!knownToFail)
+          try {
+            operationOf(node, info)(stack);
+          } catch (const c10::NotImplementedError &) {
+            unimplemented = true;
+            if (schema)
+              noMetaKernel.insert(schema);
             stack = std::move(inputs);
-          if (!runShapeFunction(node, info, stack))
-            throw;
+          }
         }
+        // Without a meta kernel, try torch's shape function instead.
+        if (unimplemented && !runShapeFunction(node, info, stack))
+          throw NoMetaKernel();
       }
     } catch (const std::exception &e) {
+      if (checking && dynamic_cast<const NoMetaKernel *>(&e))
+        return; // unknown: the operations that read it are not checked
       if (mode == Meta) {
+        // Without a meta kernel, or the meta kernel fails (an error of the
+        // sample, or a limit of the meta kernel): the real value decides.
         GRAPH_DEBUG("No metadata for ", node->kind().toQualString(),
                     ", computing it: ", e.what());
-        // No meta kernel (or it needs data): compute the real value instead.
         std::vector<Value *> outputs(node->outputs().begin(),
                                      node->outputs().end());
         evaluate(outputs, Real);
         info.ranMeta = true;
         return;
       }
+      // The scripted module stops at the first operation that fails, in
+      // program order; decisions compute out of order: check those before.
+      checkAll(node);
       onFailure(node, info.origin, e.what());
       return;
     }
@@ -612,13 +653,81 @@ struct LazyEvaluator::State {
     if (shapeStack.size() != 1 || !shapeStack[0].isIntList())
       return false;
     std::vector<int64_t> sizes = shapeStack[0].toIntVector();
+    // A shape function gives sizes only; the dtype is not the first input's
+    // in general (torch.where's first input is its bool condition).
+    c10::optional<at::ScalarType> dtype = outputDtype(node, info, stack);
+    if (!dtype)
+      return false;
     stack.clear();
-    stack.emplace_back(at::empty(sizes, options->device(c10::kMeta)));
+    stack.emplace_back(
+        at::empty(sizes, options->device(c10::kMeta).dtype(*dtype)));
     return true;
+  }
+
+  /// The dtype of `node`'s one tensor output for the meta inputs `stack`,
+  /// from running its operator on CPU tensors of one element with the same
+  /// dtypes and ranks (type promotion depends on dtypes and on which inputs
+  /// are 0-d, not on sizes). None if that fails.
+  c10::optional<at::ScalarType> outputDtype(Node *node, NodeInfo &info,
+                                            const Stack &stack) {
+    if (info.random)
+      return c10::nullopt; // would draw from the generator
+    Stack standIns;
+    for (const IValue &value : stack) {
+      if (value.isTensor() && value.toTensor().defined()) {
+        const at::Tensor &tensor = value.toTensor();
+        standIns.emplace_back(at::zeros(std::vector<int64_t>(tensor.dim(), 1),
+                                        tensor.options().device(c10::kCPU)));
+      } else if (value.isDevice()) {
+        standIns.emplace_back(c10::Device(c10::kCPU));
+      } else {
+        standIns.push_back(value);
+      }
+    }
+    try {
+      at::NoGradGuard noGrad;
+      operationOf(node, info)(standIns);
+    } catch (const std::exception &) {
+      return c10::nullopt;
+    }
+    if (standIns.size() != 1 || !standIns[0].isTensor())
+      return c10::nullopt;
+    return standIns[0].toTensor().scalar_type();
   }
 
   std::unordered_map<const FunctionSchema *, std::shared_ptr<Code>> shapeCode;
   std::unordered_set<const FunctionSchema *> noMetaKernel;
+
+  /// Whether every output of `node` is a tensor (so a meta value stands for
+  /// it: the metadata of a random operation's result is exact).
+  static bool producesTensorsOnly(Node *node) {
+    for (Value *output : node->outputs())
+      if (!isTensorType(output->type()))
+        return false;
+    return !node->outputs().empty();
+  }
+
+  /// Runs every emitted node before `end` (all of them if null) that nothing
+  /// has run yet on meta values, in program order.
+  void checkAll(Node *end = nullptr) {
+    for (Node *node : order) {
+      if (node == end)
+        break;
+      if (ran(node, Meta) || node->hasSideEffects())
+        continue;
+      bool inputsKnown = true;
+      for (Value *input : node->inputs())
+        inputsKnown &= has(input, Meta);
+      if (!inputsKnown)
+        continue;
+      try {
+        run(node, Meta, /*checking=*/true);
+      } catch (const UnknownValue &) {
+        // Needs values the sample does not give (a shape-only input): what
+        // it would raise cannot be known; the flat graph will tell.
+      }
+    }
+  }
 
   /// Whether running `node` on meta values gives exact results.
   bool metaIsExact(Node *node) {
@@ -644,9 +753,20 @@ LazyEvaluator::LazyEvaluator(FailureHandler onFailure)
 LazyEvaluator::~LazyEvaluator() = default;
 
 void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
-  State::ValueInfo &info = state_->values[value];
+  State &s = *state_;
+  State::ValueInfo &info = s.values[value];
   if (sample.isTensor() && sample.toTensor().defined())
     info.device = sample.toTensor().device();
+  // Two arguments may be one tensor, or views of one (torch.save keeps
+  // that): a write through one is a write to the other.
+  forEachTensor(sample, [&](const at::Tensor &tensor) {
+    if (!tensor.defined() || !tensor.has_storage())
+      return;
+    auto seen = s.storages.emplace(tensor.storage().unsafeGetStorageImpl(),
+                                   value);
+    if (!seen.second)
+      s.unite(seen.first->second, value);
+  });
   info.real = std::move(sample);
   info.hasReal = true;
 }
@@ -667,6 +787,7 @@ void LazyEvaluator::emitted(Node *node, const Node *origin) {
   State::NodeInfo &info = s.nodes[node];
   info.origin = origin;
   info.random = node->isNondeterministic();
+  s.order.push_back(node);
   if (info.random)
     s.randomNodes.push_back(node);
 
@@ -735,6 +856,8 @@ void LazyEvaluator::emitted(Node *node, const Node *origin) {
     }
   }
 }
+
+void LazyEvaluator::checkAll() { state_->checkAll(); }
 
 c10::IValue LazyEvaluator::real(Value *value) {
   state_->evaluate({value}, State::Real);

@@ -73,6 +73,12 @@ public:
   /// `value` with exact metadata: a meta tensor for a tensor not yet
   /// computed, the exact value for everything else.
   c10::IValue meta(Value *value);
+  /// Runs every emitted operation that no decision needed on meta values, so
+  /// that one that fails on the sample's sizes, dtypes or memory overlap is
+  /// reported (through the FailureHandler) although nothing reads it. Runs no
+  /// kernel unless a meta kernel fails: then the real values confirm the
+  /// error. Errors that only data shows are not seen (docs/semantics.md).
+  void checkAll();
   /// Whether the sample value of `value` is known without running anything.
   bool isKnown(Value *value) const;
   /// The device a tensor value lives on in the sample run.

@@ -1268,6 +1268,9 @@ SpecializeResult Specializer::run(const Graph &graph,
   } catch (const UnknownValue &unknown) {
     failUnknown(current_, unknown);
   }
+  // An operation no decision needed must still fail when the sample makes it
+  // fail, as the scripted module and a trace would (docs/semantics.md).
+  evaluator_.checkAll();
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();
   return std::move(result_);

@@ -259,6 +259,8 @@ class Generator:
             v = self.pick(tensors).name
             leaves += [f"{v}.size(0)", f"{v}.size(-1)", f"{v}.dim()", f"{v}.numel()",
                        f"len({v})", f"{v}.shape[0]", f"{v}.shape[-1]", f"{v}.size()[0]"]
+        if self.chance(0.3):
+            leaves.append(self.shape_expr(f))
         alltensors = self.vars_of(f, TENSOR)
         if alltensors and self.chance(0.3):
             v = self.pick(alltensors).name
@@ -379,6 +381,56 @@ class Generator:
         elif self.chance(0.08):
             text = f"not ({text})"
         return text
+
+    def shape_expr(self, f):
+        """A size of a computed tensor: decided from shapes alone (on meta
+        tensors or by s2t's own shape functions), never from data."""
+        v = self.full_var(f).name
+        e = self.pick([v, self.texpr(f, FULL, 1)])
+        d = self.pick(["0", "1", "-1"])
+        return self.pick([
+            f"({e} @ {v}.t()).size({d})", f"({v}.t() @ {e}).size(0)",
+            f"torch.matmul({e}, {v}.t()).size(-1)", f"torch.mm({v}, {e}.t()).size(1)",
+            f"{e}.unsqueeze(1).expand(-1, 2, -1).size(1)", f"torch.cat([{e}, {v}], 1).size(1)",
+            f"torch.cat([{e}, {v}]).size(0)", f"torch.stack([{e}, {v}], 2).size(2)",
+            f"torch.stack([{e}, {v}]).size(0)", f"{e}.repeat(2, 1).size(0)",
+            f"{e}.repeat(1, 3).size(-1)", f"{e}.flatten().size(0)", f"{e}[1:].size(0)",
+            f"{e}[:, ::2].size(1)", f"{e}[:, 1:3].size(-1)", f"{e}[-2:].size(0)",
+            f"{e}.chunk(2)[0].size(0)", f"len({e}.chunk(2, 1))", f"{e}.split(2, 1)[-1].size(1)",
+            f"len({e}.split(1))", f"len({e}.unbind(1))",
+            f"torch.nn.functional.pad({e}, [1, 2]).size(-1)",
+            f"torch.nn.functional.pad({e}, [0, 0, 1, 0]).size(0)",
+            f"{e}.narrow(0, 0, 1).size(0)", f"{e}.diag().size(0)", f"{e}.tril().size(1)",
+            f"torch.topk({e}.flatten(), 1)[0].size(0)", f"{e}.max(0)[1].size(0)",
+            f"{e}.sum(0, keepdim=True).size(0)", f"{e}.mean([0, 1]).dim()",
+            f"{e}.view(-1, 1).size(0)", f"{e}.reshape(1, -1).size(1)",
+            f"{e}.permute(1, 0).size(0)", f"{e}.transpose(0, 1).size(-1)",
+            f"{e}.squeeze().dim()", f"{e}.squeeze(0).dim()", f"{e}.unsqueeze(-1).dim()",
+            f"torch.broadcast_tensors({e}, {v}[0])[1].size(0)",
+            f"({e} + {v}[:, :1]).size(1)", f"({e}[0] * {v}[:, :1]).size(0)",
+            f"{e}.new_empty([{v}.size(1), 2]).size(0)", f"torch.outer({e}[0], {v}[:, 0]).size(1)",
+            f"{e}.expand_as({v}).size(0)", f"torch.flatten({e}, 0).size(0)",
+            f"{e}.cumsum(0).size(0)", f"torch.sort({e}, 1)[0].size(1)",
+            f"{e}.softmax(0).size(0)", f"torch.roll({e}, 1, 0).size(0)",
+            f"torch.kron({e}, {v}).size(0)", f"torch.cross(torch.zeros(3, {v}.size(1)), torch.ones(3, {v}.size(1)), 0).size(1)",
+            f"torch.einsum('ij,kj->ik', {e}, {v}).size(1)", f"torch.tensordot({e}, {v}, 2).dim()",
+            f"torch.nn.functional.avg_pool1d({e}.unsqueeze(0), 1).size(-1)",
+            f"torch.nn.functional.interpolate({e}.unsqueeze(0), scale_factor=2.0).size(-1)",
+            f"torch.nn.functional.conv1d({e}.unsqueeze(0), torch.ones(2, {v}.size(0), 1)).size(1)",
+            f"torch.nn.functional.conv2d({e}.unsqueeze(0).unsqueeze(0), torch.ones(1, 1, 1, 1), padding=1).size(-1)",
+            f"torch.nn.functional.max_pool2d({e}.unsqueeze(0), 1, 1).size(-1)",
+            f"torch.nn.functional.linear({e}, torch.ones(3, {v}.size(1))).size(-1)",
+            f"torch.nn.functional.embedding(torch.zeros(2, 5, dtype=torch.long), {e}).size(1)",
+            f"torch.nn.functional.one_hot(torch.tensor([{v}.size(0)]), 6).size(1)",
+            f"torch.nn.functional.unfold({e}.unsqueeze(0).unsqueeze(0), 1).size(1)",
+            f"torch.nn.functional.layer_norm({e}, [{v}.size(1)]).size(1)",
+            f"{e}.index_select(0, torch.tensor([0, 0, 0])).size(0)",
+            f"{e}.gather(1, torch.zeros({v}.size(0), 5, dtype=torch.long)).size(1)",
+            f"{e}.masked_select({v} > 0).dim()", f"torch.triu_indices(3, 3).size(1)",
+            f"torch.meshgrid({e}[0], {v}[:, 0], indexing='ij')[0].size(0)",
+            f"torch.block_diag({e}, {v}).size(0)", f"torch.cdist({e}, {v}).size(1)",
+            f"torch.atleast_3d({e}).dim()", f"torch.take_along_dim({e}, torch.zeros(1, 1, dtype=torch.long), 1).size(1)",
+        ])
 
     def dtype_expr(self, f):
         """A tensor expression whose dtype follows promotion rules."""
