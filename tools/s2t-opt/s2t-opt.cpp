@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 namespace {
 
@@ -62,6 +64,7 @@ struct Options {
   bool stats = false;
   bool timePasses = false;
   uint64_t seed = 67280421310721; // LibTorch's default, as in a new process
+  int64_t threads = 0;            // 0: every core
   std::string statsJson;
 };
 
@@ -156,6 +159,12 @@ int run(const Options &options) {
   if (options.freeze && isTextOutput(options.output))
     s2t::usageError("--freeze applies to archive output (-o FILE.pt)");
   at::manual_seed(options.seed);
+  // Kernels run only for data decisions; when they do, they use every core
+  // rather than LibTorch's default of one thread.
+  int64_t threads = options.threads;
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  at::set_num_threads(static_cast<int>(threads));
   RunStats stats;
   for (const std::string &library : options.loads)
     s2t::loadOperatorLibrary(library);
@@ -296,6 +305,11 @@ int main(int argc, char **argv) {
                  "Seed of the random generator that random operators share "
                  "(default: LibTorch's, as in a new process)")
       ->capture_default_str()
+      ->group("Specialization");
+  app.add_option("--threads", options.threads,
+                 "Threads for the kernels that data decisions run "
+                 "(default: every core)")
+      ->check(positive)
       ->group("Specialization");
   app.add_option("--max-nodes", options.maxNodes,
                  "Operations the flat graph may hold before giving up "
