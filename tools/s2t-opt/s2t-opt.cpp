@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 
 namespace {
 
@@ -73,14 +75,36 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-int64_t countNodes(const torch::jit::Block *block) {
+/// Nodes of the graph and of every method and function it calls, each callee
+/// counted once: the size of the scripted program, not only of its entry.
+int64_t countNodes(const torch::jit::Block *block,
+                   std::unordered_set<const torch::jit::Graph *> &seen) {
   int64_t count = 0;
   for (const torch::jit::Node *node : block->nodes()) {
     ++count;
     for (const torch::jit::Block *inner : node->blocks())
-      count += countNodes(inner);
+      count += countNodes(inner, seen);
+    torch::jit::Function *callee = nullptr;
+    if (node->kind() == torch::jit::prim::CallMethod) {
+      if (auto type = node->input(0)->type()->cast<c10::ClassType>())
+        callee = type->findMethod(node->s(torch::jit::attr::name));
+    } else if (node->kind() == torch::jit::prim::CallFunction) {
+      if (auto type = node->input(0)->type()->cast<c10::FunctionType>())
+        callee = type->function();
+    }
+    if (!callee || !callee->isGraphFunction())
+      continue;
+    const torch::jit::Graph *graph =
+        torch::jit::toGraphFunction(*callee).graph().get();
+    if (seen.insert(graph).second)
+      count += countNodes(graph->block(), seen);
   }
   return count;
+}
+
+int64_t countNodes(const torch::jit::Graph &graph) {
+  std::unordered_set<const torch::jit::Graph *> seen{&graph};
+  return countNodes(graph.block(), seen);
 }
 
 /// What --stats, --stats-json and --time-passes report.
@@ -170,7 +194,7 @@ int run(const Options &options) {
     s2t::loadOperatorLibrary(library);
   s2t::Program program = s2t::loadProgram(options.input, options.method);
   stats.load = secondsSince(start);
-  stats.nodesIn = countNodes(program.graph->block());
+  stats.nodesIn = countNodes(*program.graph);
 
   std::vector<s2t::SampleSpec> specs =
       s2t::parseSampleSpecs(options.specs, program.schema);
@@ -190,7 +214,7 @@ int run(const Options &options) {
       program, arguments, specializeOptions, afterStage);
 
   Clock::time_point emitStart = Clock::now();
-  stats.nodesOut = countNodes(result.graph->block());
+  stats.nodesOut = countNodes(*result.graph);
   if (isTextOutput(options.output)) {
     std::string text = graphText(*result.graph);
     if (options.output.empty() || options.output == "-") {
