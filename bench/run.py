@@ -30,7 +30,8 @@ MKL_NUM_THREADS=N in the environment of s2t-opt and the floor process):
     (bench/load_save.cpp: a LibTorch process that loads the archive and saves it);
   - peak memory (max RSS, from GNU time) of s2t-opt against the floor process;
   - run time of the converted archive against the scripted module and the eager trace
-    (forward on the sample after 3 warm-up calls, which the profiling executor needs);
+    (forward on the sample after 2 warm-up calls: the profiling executor profiles the
+    first and optimizes on the second);
   - time and peak memory of s2t-opt on the loops, to show how they scale.
 s2t-opt and the floor run alternately, so that a change of load hits both alike.
 
@@ -203,7 +204,7 @@ def time_trace(target, sample, reps):
     return times, traced
 
 
-def time_forward(modules, sample, reps, warmup=3, budget=2.0, most=20):
+def time_forward(modules, sample, reps, warmup=2, budget=2.0, most=20):
     """Forward times of each module on the sample; calls interleave, in rotating order,
     after `warmup` calls of each (the profiling executor optimizes after two). Fast
     modules get more repetitions: as many as fit in `budget` seconds each, at most `most`,
@@ -684,7 +685,7 @@ def report(results, info, args, doc_path, plot_path, total_seconds):
         "`specialize` + `cleanup` seconds from `--stats-json`; end to end: wall time of the "
         "process, start to exit; floor: `bench-load-save` (bench/load_save.cpp), a LibTorch "
         "process that loads the archive and saves it; peak memory: max RSS from GNU time; "
-        "run time: forward on the sample after 3 warm-up calls")
+        "run time: forward on the sample after 2 warm-up calls")
     add("- models: torchvision with weights=None (random weights, nothing downloaded); "
         "classification at 1x3x224x224, detection on one 3x240x320 image; the loop is "
         "`for _ in range(n): x = x + 1` on `tensor([0.0])`, scripted with `n` an argument "
@@ -887,20 +888,12 @@ def main(args):
     results_file = os.path.join(workdir, "results.json")
 
     def save():  # after each model, so that an interrupted run keeps what it measured
+        info["load_end"] = os.getloadavg()
+        info["seconds"] = time.monotonic() - start
+        info["reps"] = args.reps
         with open(results_file, "w") as f:
             json.dump({"info": info, "results": results}, f, indent=1, default=str)
 
-    for model in chosen:
-        print(f"{model.name}:", flush=True)
-        try:
-            results.append(bench.model(model))
-        except Exception as e:
-            traceback.print_exc()
-            results.append({"name": model.name, "kind": model.kind,
-                            "error": f"{type(e).__name__}: {str(e).strip()[:500]}"})
-        finally:
-            gc_models()
-            save()
     for n in loops:
         print(f"loop {n}:", flush=True)
         try:
@@ -908,6 +901,17 @@ def main(args):
         except Exception as e:
             traceback.print_exc()
             results.append({"name": f"loop {n:,}", "kind": "loop", "n": n,
+                            "error": f"{type(e).__name__}: {str(e).strip()[:500]}"})
+        finally:
+            gc_models()
+            save()
+    for model in chosen:
+        print(f"{model.name}:", flush=True)
+        try:
+            results.append(bench.model(model))
+        except Exception as e:
+            traceback.print_exc()
+            results.append({"name": model.name, "kind": model.kind,
                             "error": f"{type(e).__name__}: {str(e).strip()[:500]}"})
         finally:
             gc_models()
