@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <unistd.h>
 
@@ -24,18 +25,30 @@ using namespace torch::jit;
 namespace {
 
 
-std::string readFile(const std::string &path) {
+/// The first `limit` bytes of the file (all of it by default). An archive is
+/// recognized from its first four bytes: reading a 100 MB archive whole only
+/// to look at them would double the load's time and memory.
+std::string readFile(const std::string &path,
+                     std::streamsize limit = std::numeric_limits<std::streamsize>::max()) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error))
     conversionError("'" + path + "' is a directory, not a model");
   std::ifstream stream(path, std::ios::binary);
   if (!stream)
     conversionError("cannot open '" + path + "'");
-  std::ostringstream contents;
-  contents << stream.rdbuf();
+  std::string contents;
+  if (limit != std::numeric_limits<std::streamsize>::max()) {
+    contents.resize(static_cast<size_t>(limit));
+    stream.read(&contents[0], limit);
+    contents.resize(static_cast<size_t>(stream.gcount()));
+  } else {
+    std::ostringstream all;
+    all << stream.rdbuf();
+    contents = all.str();
+  }
   if (stream.bad())
     conversionError("cannot read '" + path + "'");
-  return contents.str();
+  return contents;
 }
 
 /// `x.1` -> `x`: the argument name a user writes for a textual graph input.
@@ -121,11 +134,12 @@ void replaceGraph(Graph &target, const Graph &source) {
 } // namespace
 
 Program loadProgram(const std::string &path, const std::string &method) {
-  std::string contents = readFile(path);
-  if (contents.empty())
+  std::string magic = readFile(path, 4);
+  if (magic.empty())
     conversionError("'" + path + "' is empty");
-  if (contents.compare(0, 4, "PK\x03\x04") == 0)
+  if (magic == "PK\x03\x04")
     return loadArchive(path, method);
+  std::string contents = readFile(path);
   size_t start = contents.find_first_not_of(" \t\r\n");
   // Skip '#' comment lines (lit RUN/CHECK lines) before looking for "graph(".
   while (start != std::string::npos && contents[start] == '#') {

@@ -104,7 +104,8 @@ c10::optional<std::vector<int64_t>> nativeOutputSizes(Symbol kind,
           "aten::sigmoid_", "aten::tanh", "aten::tanh_", "aten::dropout",
           "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
           "aten::elu", "aten::elu_", "aten::leaky_relu", "aten::leaky_relu_",
-          "aten::softmax", "aten::log_softmax", "aten::contiguous"})
+          "aten::softmax", "aten::log_softmax", "aten::contiguous",
+          "aten::_transformer_encoder_layer_fwd"})
       result.insert(Symbol::fromQualString(name));
     return result;
   }();
@@ -175,6 +176,33 @@ c10::optional<std::vector<int64_t>> nativeOutputSizes(Symbol kind,
     }
   }
   return sizes;
+}
+
+/// The meta outputs of aten::_native_multi_head_attention, the fast path of
+/// nn.MultiheadAttention (self-attention on a batched dense query): the
+/// query's shape, and the attention weights only when asked for.
+c10::optional<Stack> nativeMultiHeadAttention(const Stack &stack) {
+  if (stack.size() < 12 || !stack[0].isTensor() || !stack[4].isInt() ||
+      !stack[10].isBool() || !stack[11].isBool())
+    return c10::nullopt;
+  const at::Tensor &query = stack[0].toTensor();
+  for (size_t i : {1, 2})
+    if (!stack[i].isTensor() || !stack[i].toTensor().sizes().equals(query.sizes()))
+      return c10::nullopt;
+  int64_t heads = stack[4].toInt();
+  if (query.dim() != 3 || heads <= 0)
+    return c10::nullopt;
+  int64_t batch = query.size(0), length = query.size(1);
+  at::TensorOptions options = query.options().device(c10::kMeta);
+  Stack outputs;
+  outputs.emplace_back(at::empty(query.sizes(), options));
+  if (!stack[10].toBool())
+    outputs.emplace_back(at::Tensor());
+  else if (stack[11].toBool())
+    outputs.emplace_back(at::empty({batch, length, length}, options));
+  else
+    outputs.emplace_back(at::empty({batch, heads, length, length}, options));
+  return outputs;
 }
 
 c10::IValue toMeta(const c10::IValue &value) {
@@ -585,7 +613,9 @@ struct LazyEvaluator::State {
     for (size_t i = 0; i < stack.size(); ++i) {
       ValueInfo &out = values[node->output(i)];
       if (mode == Real || !isMetaOnly(stack[i])) {
-        kernel |= containsTensor(node->output(i)->type());
+        // An undefined tensor from a meta run is exact and computed nothing.
+        bool undefined = stack[i].isTensor() && !stack[i].toTensor().defined();
+        kernel |= containsTensor(node->output(i)->type()) && !undefined;
         out.real = std::move(stack[i]);
         out.hasReal = true;
         out.hasMeta = false; // made from the real value when asked for
@@ -609,6 +639,14 @@ struct LazyEvaluator::State {
   /// operators LibTorch has no meta kernel for (convolution, batch norm, ...).
   /// `stack` holds the meta inputs; on success it holds the outputs.
   bool runShapeFunction(Node *node, NodeInfo &info, Stack &stack) {
+    static const Symbol multiHeadAttention =
+        Symbol::fromQualString("aten::_native_multi_head_attention");
+    if (node->kind() == multiHeadAttention) {
+      auto outputs = nativeMultiHeadAttention(stack);
+      if (outputs)
+        stack = std::move(*outputs);
+      return outputs.has_value();
+    }
     if (node->outputs().size() != 1 || !isTensorType(node->output()->type()))
       return false;
     if (auto sizes = nativeOutputSizes(node->kind(), stack)) {

@@ -2,7 +2,8 @@
 """Constructs found in torchvision and torchaudio graphs, each reduced to a
 small module: OrderedDict outputs, dicts read on metadata and then on data,
 f-strings decided on sizes, data flowing through a tuple into a decision,
-parameters held in a list attribute (nn.LSTM), and `is` on tensors."""
+parameters held in a list attribute (nn.LSTM), `is` on tensors, and shapes
+read after nn.MultiheadAttention's fast path."""
 import json
 import os
 import subprocess
@@ -136,7 +137,31 @@ def test_dict_update_and_del():
     FileCheck().check_not("aten::update").check_not("aten::Delete").run(flat.graph)
 
 
+class Attention(nn.Module):
+    """nn.MultiheadAttention's fast path (aten::_native_multi_head_attention, no meta
+    kernel in LibTorch 1.13), then decisions on its output's shape, as in vit_b_16."""
+
+    def __init__(self):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, x):
+        y, _ = self.attention(x, x, x, need_weights=False)
+        torch._assert(y.dim() == 3, f"expected a batch of sequences, got {y.shape}")
+        return self.norm(y)[:, 0]
+
+
+def test_attention_shapes_run_no_kernel():
+    sample = (torch.rand(2, 5, 8),)
+    with torch.no_grad():
+        check_conversion(Attention(), sample, others=[(torch.rand(2, 5, 8),)], trace=False)
+    stats = stats_of(Attention().eval(), sample)
+    assert stats["kernels_run"] == 0, stats
+
+
 if __name__ == "__main__":
     main([test_ordered_dict_output, test_dict_of_meta_values_then_data_decision,
           test_format_decided_on_sizes, test_data_through_a_tuple_is_data,
-          test_lstm_weights_stay_attributes, test_tensor_identity, test_dict_update_and_del])
+          test_lstm_weights_stay_attributes, test_tensor_identity, test_dict_update_and_del,
+          test_attention_shapes_run_no_kernel])

@@ -17,6 +17,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <algorithm>
@@ -28,6 +30,8 @@
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
+#include <thread>
+#include <unordered_set>
 
 namespace {
 
@@ -83,6 +87,7 @@ struct Options {
   bool stats = false;
   bool timePasses = false;
   uint64_t seed = 67280421310721; // LibTorch's default, as in a new process
+  int64_t threads = 0;            // 0: every core
   std::string statsJson;
   std::string report;
   bool quiet = false;
@@ -95,14 +100,36 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-int64_t countNodes(const torch::jit::Block *block) {
+/// Nodes of the graph and of every method and function it calls, each callee
+/// counted once: the size of the scripted program, not only of its entry.
+int64_t countNodes(const torch::jit::Block *block,
+                   std::unordered_set<const torch::jit::Graph *> &seen) {
   int64_t count = 0;
   for (const torch::jit::Node *node : block->nodes()) {
     ++count;
     for (const torch::jit::Block *inner : node->blocks())
-      count += countNodes(inner);
+      count += countNodes(inner, seen);
+    torch::jit::Function *callee = nullptr;
+    if (node->kind() == torch::jit::prim::CallMethod) {
+      if (auto type = node->input(0)->type()->cast<c10::ClassType>())
+        callee = type->findMethod(node->s(torch::jit::attr::name));
+    } else if (node->kind() == torch::jit::prim::CallFunction) {
+      if (auto type = node->input(0)->type()->cast<c10::FunctionType>())
+        callee = type->function();
+    }
+    if (!callee || !callee->isGraphFunction())
+      continue;
+    const torch::jit::Graph *graph =
+        torch::jit::toGraphFunction(*callee).graph().get();
+    if (seen.insert(graph).second)
+      count += countNodes(graph->block(), seen);
   }
   return count;
+}
+
+int64_t countNodes(const torch::jit::Graph &graph) {
+  std::unordered_set<const torch::jit::Graph *> seen{&graph};
+  return countNodes(graph.block(), seen);
 }
 
 /// What --stats, --stats-json and --time-passes report.
@@ -214,12 +241,18 @@ int run(const Options &options) {
     s2t::usageError("refusing to write a TorchScript archive to a terminal; "
                     "redirect stdout or give -o FILE");
   at::manual_seed(options.seed);
+  // Kernels run only for data decisions; when they do, they use every core
+  // rather than LibTorch's default of one thread.
+  int64_t threads = options.threads;
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  at::set_num_threads(static_cast<int>(threads));
   RunStats stats;
   for (const std::string &library : options.loads)
     s2t::loadOperatorLibrary(library);
   s2t::Program program = s2t::loadProgram(options.input, options.method);
   stats.load = secondsSince(start);
-  stats.nodesIn = countNodes(program.graph->block());
+  stats.nodesIn = countNodes(*program.graph);
   if (contains(options.printAfter, "load"))
     printStage("After", "load", *program.graph);
   if (contains(options.printBefore, "specialize"))
@@ -264,7 +297,7 @@ int run(const Options &options) {
     warnings = s2t::decisionWarnings(result);
 
   Clock::time_point emitStart = Clock::now();
-  stats.nodesOut = countNodes(result.graph->block());
+  stats.nodesOut = countNodes(*result.graph);
   if (format == Format::Archive) {
     if (toStdout(options)) {
       // Whole before written: nothing reaches stdout on error.
@@ -406,6 +439,11 @@ int main(int argc, char **argv) {
                  "(default: LibTorch's, as in a new process)")
       ->capture_default_str()
       ->group("Sample");
+  app.add_option("--threads", options.threads,
+                 "Threads for the kernels that data decisions run "
+                 "(default: every core)")
+      ->check(positive)
+      ->group("Limits");
   app.add_option("--max-nodes", options.maxNodes,
                  "Operations the flat graph may hold before giving up "
                  "(bounds memory)")
