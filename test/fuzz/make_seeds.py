@@ -1,9 +1,12 @@
 # Writes the binary seeds of the fuzz corpus (test/fuzz/corpus/): two small
-# TorchScript archives for ArchiveFuzzer and two torch.save files for
-# SampleSpecFuzzer (prefixed with '1', the byte that picks the file path).
+# TorchScript archives for ArchiveFuzzer, as they are and as records
+# ("NAME\nCONTENT" separated by "\n%%%%\n", see ArchiveFuzzer.cpp), and two
+# torch.save files for SampleSpecFuzzer (prefixed with '1', the byte that
+# picks the file path).
 # The text seeds are written by hand. Run: /usr/bin/python3 test/fuzz/make_seeds.py
 import io
 import os
+import zipfile
 from typing import List
 
 import torch
@@ -40,10 +43,21 @@ def save_sample(name, value):
         f.write(b"1" + buffer.getvalue())
 
 
+def save_archive(name, module):
+    path = os.path.join(here, "ArchiveFuzzer", name + ".pt")
+    torch.jit.save(torch.jit.script(module), path)
+    records = []
+    with zipfile.ZipFile(path) as archive:
+        for entry in archive.namelist():
+            inner = entry.split("/", 1)[1]
+            if inner != "version":
+                records.append(inner.encode() + b"\n" + archive.read(entry))
+    with open(os.path.join(here, "ArchiveFuzzer", name + ".records"), "wb") as f:
+        f.write(b"\n%%%%\n".join(records))
+
+
 if __name__ == "__main__":
-    torch.jit.save(torch.jit.script(Threshold()),
-                   os.path.join(here, "ArchiveFuzzer", "threshold.pt"))
-    torch.jit.save(torch.jit.script(LoopList()),
-                   os.path.join(here, "ArchiveFuzzer", "loop-list.pt"))
+    save_archive("threshold", Threshold())
+    save_archive("loop-list", LoopList())
     save_sample("torch-save-tuple", (torch.ones(2), 3, [1.5], None))
     save_sample("torch-save-list-dict", [{"a": torch.arange(3)}])
