@@ -148,6 +148,7 @@ private:
   std::vector<AV> walkGraph(const Graph &graph, std::vector<AV> inputs);
   std::vector<AV> walkBlock(const Block *block);
   void walkNode(const Node *node);
+  void dispatchNode(const Node *node);
   void walkIf(const Node *node);
   void walkLoop(const Node *node);
   void walkCall(const Node *node, const Graph &callee,
@@ -621,6 +622,24 @@ std::vector<AV> Specializer::walkBlock(const Block *block) {
 }
 
 void Specializer::walkNode(const Node *node) {
+  // torch's accessors check a node's shape (node->input() wants one input,
+  // node->i(attr) the attribute) and throw; a textual graph may hold any
+  // shape of node, since parseIR checks none. Such a throw is about this
+  // node, not a crash of s2t: say so on one line, with the node.
+  try {
+    dispatchNode(node);
+  } catch (const Error &) {
+    throw;
+  } catch (const c10::Error &e) {
+    unsupported(node, "malformed node (torch: " +
+                          firstMessageLine(e.what_without_backtrace()) + ")");
+  } catch (const std::exception &e) {
+    unsupported(node,
+                "malformed node (torch: " + firstMessageLine(e.what()) + ")");
+  }
+}
+
+void Specializer::dispatchNode(const Node *node) {
   current_ = node;
   switch (node->kind()) {
   case prim::Constant:
@@ -681,6 +700,14 @@ void Specializer::walkNode(const Node *node) {
 }
 
 void Specializer::walkIf(const Node *node) {
+  // A textual graph may hold any shape of node: parseIR does not check.
+  if (node->inputs().size() != 1 || node->blocks().size() != 2 ||
+      !node->blocks()[0]->inputs().empty() ||
+      !node->blocks()[1]->inputs().empty() ||
+      node->blocks()[0]->outputs().size() != node->outputs().size() ||
+      node->blocks()[1]->outputs().size() != node->outputs().size())
+    unsupported(node, "malformed: expected one condition and two blocks "
+                      "without inputs, each with one output per output");
   const AV &condition = lookup(node->input());
   bool taken = decideBool(condition, node);
   record(Decision::If, condition.dep, node, taken ? 0 : 1);
@@ -696,6 +723,15 @@ void Specializer::walkIf(const Node *node) {
 }
 
 void Specializer::walkLoop(const Node *node) {
+  // A textual graph may hold any shape of node: parseIR does not check.
+  size_t carriedCount = node->inputs().size() - 2;
+  if (node->inputs().size() < 2 || node->blocks().size() != 1 ||
+      node->blocks()[0]->inputs().size() != carriedCount + 1 ||
+      node->blocks()[0]->outputs().size() != carriedCount + 1 ||
+      node->outputs().size() != carriedCount)
+    unsupported(node, "malformed: expected a trip count, a condition and "
+                      "one block taking the iteration and the carried values "
+                      "and returning the condition and the carried values");
   const Block *body = node->blocks()[0];
   const AV &tripCount = lookup(node->input(0));
   int64_t maxTrips = decideInt(tripCount, node);
@@ -1314,6 +1350,14 @@ void Specializer::walkGeneric(const Node *node) {
     unsupported(node, std::string("the operator is not registered in this "
                                   "LibTorch") +
                           (load.empty() ? "" : " (try " + load + ")"));
+  }
+  // torch's own queries (isNondeterministic, hasSideEffects) assume an aten
+  // node matches one of its operator's schemas; a textual graph need not.
+  if (node->kind().is_aten() && !node->maybeSchema()) {
+    std::string types;
+    for (const Value *input : node->inputs())
+      types += (types.empty() ? "" : ", ") + input->type()->repr_str();
+    unsupported(node, "no overload takes these arguments (" + types + ")");
   }
   bool allConstant = true;
   bool producesTensorOrObject = false;
