@@ -77,12 +77,31 @@ Program loadTextualGraph(const std::string &path, const std::string &text) {
   return program;
 }
 
+/// Reads the debug information (the `.debug_pkl` records) of every node of
+/// every function of the module. torch reads it lazily, at the first message
+/// or graph print that needs a node's original source location, and throws
+/// c10::Error there if a record is corrupt; read here, that is a load error.
+void readSourceRanges(const Module &module) {
+  std::function<void(const Block *)> readBlock = [&](const Block *block) {
+    for (const Node *node : block->nodes()) {
+      node->sourceRange().findSourceRangeThatGenerated();
+      for (const Block *inner : node->blocks())
+        readBlock(inner);
+    }
+  };
+  for (Function *function :
+       module._ivalue()->compilation_unit()->get_functions())
+    if (GraphFunction *graphFunction = tryToGraphFunction(*function))
+      readBlock(graphFunction->graph()->block());
+}
+
 Program loadArchive(const std::string &path, const std::string &method) {
   Program program;
   program.path = path;
   program.method = method;
   try {
     program.module = std::make_shared<Module>(torch::jit::load(path));
+    readSourceRanges(*program.module);
   } catch (const std::exception &e) {
     std::string why = firstMessageLine(e.what());
     std::string load = suggestLoadFor(e.what());
