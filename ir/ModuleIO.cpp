@@ -4,7 +4,9 @@
 
 #include "ir/Error.h"
 #include "ir/OperatorLibraries.h"
+#include "ir/TorchSave.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/irparser.h>
@@ -95,11 +97,29 @@ void readSourceRanges(const Module &module) {
       readBlock(graphFunction->graph()->block());
 }
 
+/// LibTorch's unpickler allocates and fills whatever length a string of a
+/// pickle claims before reading it: a corrupt length in an archive's
+/// data.pkl, constants.pkl or .debug_pkl would take gigabytes. Check the
+/// lengths first (rewritePickleAppends throws on one past the end).
+void checkPickleLengths(const std::string &path) {
+  caffe2::serialize::PyTorchStreamReader reader(path);
+  for (const std::string &name : reader.getAllRecords()) {
+    bool pickle = name.size() >= 4 &&
+                  (name.compare(name.size() - 4, 4, "_pkl") == 0 ||
+                   name.compare(name.size() - 4, 4, ".pkl") == 0);
+    if (!pickle)
+      continue;
+    auto [data, size] = reader.getRecord(name);
+    rewritePickleAppends(std::string(static_cast<const char *>(data.get()), size));
+  }
+}
+
 Program loadArchive(const std::string &path, const std::string &method) {
   Program program;
   program.path = path;
   program.method = method;
   try {
+    checkPickleLengths(path);
     program.module = std::make_shared<Module>(torch::jit::load(path));
     readSourceRanges(*program.module);
   } catch (const std::exception &e) {

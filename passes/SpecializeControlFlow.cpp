@@ -1425,6 +1425,16 @@ void Specializer::walkGeneric(const Node *node) {
   flat->copyAttributes(*node);
   for (const Value *input : node->inputs())
     flat->addInput(materialize(lookup(input), input->type()));
+  // A textual graph may declare types its values do not have (a str stored
+  // in a Dict(str, Tensor)); torch's passes assert on the aten node that
+  // results, which matches none of its schemas.
+  if (flat->kind().is_aten() && !flat->maybeSchema()) {
+    std::string types;
+    for (const Value *input : flat->inputs())
+      types += (types.empty() ? "" : ", ") + input->type()->repr_str();
+    unsupported(node, "the values reaching it do not have the types the "
+                      "graph declares (" + types + ")");
+  }
   for (const Value *output : node->outputs())
     flat->addOutput()->copyMetadata(const_cast<Value *>(output));
   emit(flat, node, node);
