@@ -7,7 +7,7 @@ import lit.formats
 config.name = "s2t"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".ir", ".test", ".py"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "lib", "unit"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "lib", "unit", "fuzz"]
 config.test_source_root = os.path.join(os.path.dirname(__file__), "test")
 config.test_exec_root = os.path.join(config.s2t_build_dir, "test")
 
@@ -18,7 +18,8 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
     [os.path.join(config.test_source_root, "lib"),
      os.path.join(config.s2t_build_dir, "python")])
 config.environment["S2T_OPT"] = os.path.join(config.s2t_tools_dir, "s2t-opt")
-for name in ["HOME", "TMPDIR", "OMP_NUM_THREADS"]:
+# ASAN_OPTIONS / UBSAN_OPTIONS: for a sanitizer build (scripts/sanitize.sh).
+for name in ["HOME", "TMPDIR", "OMP_NUM_THREADS", "ASAN_OPTIONS", "UBSAN_OPTIONS"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]
 

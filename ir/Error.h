@@ -18,10 +18,35 @@ enum class ErrorKind {
   Conversion, ///< the model cannot be loaded or specialized: exit code 1
 };
 
+/// `text` with line breaks and other control characters written as escapes
+/// (`\n`, `\x01`), so that a message quoting a user's spec, path or graph
+/// stays one line.
+inline std::string escapeControlCharacters(const std::string &text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      const char *hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 class Error : public std::runtime_error {
 public:
+  /// `message` is kept to one line (escapeControlCharacters).
   Error(ErrorKind kind, const std::string &message)
-      : std::runtime_error(message), kind_(kind) {}
+      : std::runtime_error(escapeControlCharacters(message)), kind_(kind) {}
   ErrorKind kind() const { return kind_; }
   int exitCode() const { return kind_ == ErrorKind::Usage ? 2 : 1; }
 

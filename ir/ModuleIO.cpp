@@ -4,7 +4,9 @@
 
 #include "ir/Error.h"
 #include "ir/OperatorLibraries.h"
+#include "ir/TorchSave.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/irparser.h>
@@ -90,12 +92,49 @@ Program loadTextualGraph(const std::string &path, const std::string &text) {
   return program;
 }
 
+/// Reads the debug information (the `.debug_pkl` records) of every node of
+/// every function of the module. torch reads it lazily, at the first message
+/// or graph print that needs a node's original source location, and throws
+/// c10::Error there if a record is corrupt; read here, that is a load error.
+void readSourceRanges(const Module &module) {
+  std::function<void(const Block *)> readBlock = [&](const Block *block) {
+    for (const Node *node : block->nodes()) {
+      node->sourceRange().findSourceRangeThatGenerated();
+      for (const Block *inner : node->blocks())
+        readBlock(inner);
+    }
+  };
+  for (Function *function :
+       module._ivalue()->compilation_unit()->get_functions())
+    if (GraphFunction *graphFunction = tryToGraphFunction(*function))
+      readBlock(graphFunction->graph()->block());
+}
+
+/// LibTorch's unpickler allocates and fills whatever length a string of a
+/// pickle claims before reading it: a corrupt length in an archive's
+/// data.pkl, constants.pkl or .debug_pkl would take gigabytes. Check the
+/// lengths first (rewritePickleAppends throws on one past the end).
+void checkPickleLengths(const std::string &path) {
+  caffe2::serialize::PyTorchStreamReader reader(path);
+  for (const std::string &name : reader.getAllRecords()) {
+    bool pickle = name.size() >= 4 &&
+                  (name.compare(name.size() - 4, 4, "_pkl") == 0 ||
+                   name.compare(name.size() - 4, 4, ".pkl") == 0);
+    if (!pickle)
+      continue;
+    auto [data, size] = reader.getRecord(name);
+    rewritePickleAppends(std::string(static_cast<const char *>(data.get()), size));
+  }
+}
+
 Program loadArchive(const std::string &path, const std::string &method) {
   Program program;
   program.path = path;
   program.method = method;
   try {
+    checkPickleLengths(path);
     program.module = std::make_shared<Module>(torch::jit::load(path));
+    readSourceRanges(*program.module);
   } catch (const std::exception &e) {
     std::string why = firstMessageLine(e.what());
     std::string load = suggestLoadFor(e.what());

@@ -22,6 +22,13 @@ std::string rewritePickleAppends(const std::string &pickle) {
   std::vector<std::pair<size_t, char>> replaceAt; // APPEND/SETITEM -> ...S
   size_t pos = 0;
   auto fail = [&]() { return pickle; };
+  // LibTorch's unpickler allocates and fills what a length field claims
+  // before it reads: a corrupt length would take gigabytes.
+  auto tooLong = [&](size_t length) {
+    throw std::runtime_error("a string of the pickle claims " +
+                             std::to_string(length) + " bytes; " +
+                             std::to_string(pickle.size() - pos) + " are left");
+  };
   auto need = [&](size_t n) { return pos + n <= pickle.size(); };
   auto readLength = [&](size_t bytes) -> size_t {
     size_t value = 0;
@@ -81,7 +88,7 @@ std::string rewritePickleAppends(const std::string &pickle) {
       size_t length = readLength(1);
       pos += 1;
       if (!need(length))
-        return fail();
+        tooLong(length);
       pos += length;
       starts.push_back(at);
       break;
@@ -92,7 +99,7 @@ std::string rewritePickleAppends(const std::string &pickle) {
       size_t length = readLength(4);
       pos += 4;
       if (!need(length))
-        return fail();
+        tooLong(length);
       pos += length;
       starts.push_back(at);
       break;
@@ -115,6 +122,12 @@ std::string rewritePickleAppends(const std::string &pickle) {
     case 'r': // LONG_BINPUT
       if (!need(4))
         return fail();
+      // LibTorch sizes its memo table by the index: a pickle of N bytes has
+      // fewer than N memo entries.
+      if (readLength(4) > pickle.size())
+        throw std::runtime_error("a memo index of the pickle is " +
+                                 std::to_string(readLength(4)) + "; it has " +
+                                 std::to_string(pickle.size()) + " bytes");
       pos += 4;
       break;
     case 0x85: case 0x86: case 0x87: { // TUPLE1..3

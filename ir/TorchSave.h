@@ -22,7 +22,9 @@ c10::IValue loadTorchSave(const std::vector<char> &bytes);
 
 /// Rewrites every APPEND / SETITEM opcode of a pickle (protocol 2, as
 /// torch.save writes) into MARK ... APPENDS / SETITEMS. Returns the pickle unchanged if it meets an opcode
-/// it does not know; exposed for tests.
+/// it does not know; throws std::runtime_error if a string's length runs past
+/// the end or a memo index exceeds the pickle's size (LibTorch's unpickler
+/// would allocate that much). Exposed for tests.
 std::string rewritePickleAppends(const std::string &pickle);
 
 } // namespace s2t

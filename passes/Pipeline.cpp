@@ -2,6 +2,7 @@
 
 #include "passes/Pipeline.h"
 
+#include "ir/Error.h"
 #include "passes/Cleanup.h"
 #include "passes/InsertFallback.h"
 
@@ -33,7 +34,17 @@ SpecializeResult specializeProgram(const Program &program,
   if (afterStage)
     afterStage("specialize", *result.graph);
   start = Clock::now();
-  cleanupFlatGraph(result.graph);
+  try {
+    cleanupFlatGraph(result.graph);
+  } catch (const Error &) {
+    throw;
+  } catch (const std::exception &e) {
+    // torch's passes assert that each aten node matches a schema; a textual
+    // graph whose values do not have the types it declares (a str stored in
+    // a Dict(str, Tensor)) gets past the walk and fails here.
+    conversionError("the flat graph is not valid for torch's passes: " +
+                    firstMessageLine(e.what()));
+  }
   if (options.guards == GuardMode::Fallback) {
     result.fallbackMethod = fallbackMethodName(program.method);
     InsertFallback(result.graph, result.checks, result.fallbackMethod);

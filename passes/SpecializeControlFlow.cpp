@@ -180,6 +180,7 @@ private:
   std::vector<AV> walkGraph(const Graph &graph, std::vector<AV> inputs);
   std::vector<AV> walkBlock(const Block *block);
   void walkNode(const Node *node);
+  void dispatchNode(const Node *node);
   void walkIf(const Node *node);
   void walkLoop(const Node *node);
   void walkCall(const Node *node, const Graph &callee,
@@ -1304,6 +1305,24 @@ std::vector<AV> Specializer::walkBlock(const Block *block) {
 }
 
 void Specializer::walkNode(const Node *node) {
+  // torch's accessors check a node's shape (node->input() wants one input,
+  // node->i(attr) the attribute) and throw; a textual graph may hold any
+  // shape of node, since parseIR checks none. Such a throw is about this
+  // node, not a crash of s2t: say so on one line, with the node.
+  try {
+    dispatchNode(node);
+  } catch (const Error &) {
+    throw;
+  } catch (const c10::Error &e) {
+    unsupported(node, "malformed node (torch: " +
+                          firstMessageLine(e.what_without_backtrace()) + ")");
+  } catch (const std::exception &e) {
+    unsupported(node,
+                "malformed node (torch: " + firstMessageLine(e.what()) + ")");
+  }
+}
+
+void Specializer::dispatchNode(const Node *node) {
   current_ = node;
   switch (node->kind()) {
   case prim::Constant:
@@ -1364,6 +1383,14 @@ void Specializer::walkNode(const Node *node) {
 }
 
 void Specializer::walkIf(const Node *node) {
+  // A textual graph may hold any shape of node: parseIR does not check.
+  if (node->inputs().size() != 1 || node->blocks().size() != 2 ||
+      !node->blocks()[0]->inputs().empty() ||
+      !node->blocks()[1]->inputs().empty() ||
+      node->blocks()[0]->outputs().size() != node->outputs().size() ||
+      node->blocks()[1]->outputs().size() != node->outputs().size())
+    unsupported(node, "malformed: expected one condition and two blocks "
+                      "without inputs, each with one output per output");
   const AV &condition = lookup(node->input());
   bool taken;
   lastChecked_ = false;
@@ -1388,6 +1415,15 @@ void Specializer::walkIf(const Node *node) {
 }
 
 void Specializer::walkLoop(const Node *node) {
+  // A textual graph may hold any shape of node: parseIR does not check.
+  size_t carriedCount = node->inputs().size() - 2;
+  if (node->inputs().size() < 2 || node->blocks().size() != 1 ||
+      node->blocks()[0]->inputs().size() != carriedCount + 1 ||
+      node->blocks()[0]->outputs().size() != carriedCount + 1 ||
+      node->outputs().size() != carriedCount)
+    unsupported(node, "malformed: expected a trip count, a condition and "
+                      "one block taking the iteration and the carried values "
+                      "and returning the condition and the carried values");
   const Block *body = node->blocks()[0];
   const AV &tripCount = lookup(node->input(0));
   int64_t maxTrips;
@@ -2076,6 +2112,14 @@ void Specializer::walkGeneric(const Node *node) {
                                   "LibTorch") +
                           (load.empty() ? "" : " (try " + load + ")"));
   }
+  // torch's own queries (isNondeterministic, hasSideEffects) assume an aten
+  // node matches one of its operator's schemas; a textual graph need not.
+  if (node->kind().is_aten() && !node->maybeSchema()) {
+    std::string types;
+    for (const Value *input : node->inputs())
+      types += (types.empty() ? "" : ", ") + input->type()->repr_str();
+    unsupported(node, "no overload takes these arguments (" + types + ")");
+  }
   bool allConstant = true;
   bool producesTensorOrObject = false;
   bool metadata = isMetadataQuery(node);
@@ -2166,6 +2210,16 @@ void Specializer::walkGeneric(const Node *node) {
   flat->copyAttributes(*node);
   for (const Value *input : node->inputs())
     flat->addInput(materialize(lookup(input), input->type()));
+  // A textual graph may declare types its values do not have (a str stored
+  // in a Dict(str, Tensor)); torch's passes assert on the aten node that
+  // results, which matches none of its schemas.
+  if (flat->kind().is_aten() && !flat->maybeSchema()) {
+    std::string types;
+    for (const Value *input : flat->inputs())
+      types += (types.empty() ? "" : ", ") + input->type()->repr_str();
+    unsupported(node, "the values reaching it do not have the types the "
+                      "graph declares (" + types + ")");
+  }
   for (const Value *output : node->outputs())
     flat->addOutput()->copyMetadata(const_cast<Value *>(output));
   emit(flat, node, node);

@@ -633,6 +633,16 @@ TEST(SampleSpecTest, EmptyAndTrailingGarbage) {
   EXPECT_CONTAINS(specError("x==3"), "unknown name 'x'");
 }
 
+// Found by fuzzing (test/fuzz/SampleSpecFuzzer.cpp): a spec with a line break
+// was quoted raw, so the message took two lines. Control characters are now
+// written as escapes.
+TEST(SampleSpecTest, MessagesAreOneLine) {
+  EXPECT_EQ(specError("[1,\n2"),
+            "malformed spec '[1,\\n2': expected ']' at column 6");
+  EXPECT_EQ(specError("'a\r\x01"),
+            "malformed spec ''a\\r\\x01': unterminated string at column 1");
+}
+
 TEST(SampleSpecTest, NamedSpecs) {
   SampleSpec s = parseSampleSpec("x=3");
   ASSERT_TRUE(s.name.has_value());

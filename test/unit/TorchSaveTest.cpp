@@ -34,3 +34,22 @@ TEST(TorchSaveTest, UnknownOpcodesLeaveThePickleAlone) {
 }
 
 } // namespace
+
+// Found by SampleSpecFuzzer: a torch.save file whose pickle holds a string
+// length of gigabytes made LibTorch's unpickler allocate and fill that much
+// (a timeout under the fuzzer). The length is now checked first.
+TEST(TorchSaveTest, StringLengthPastTheEndIsAnError) {
+  std::string pickle = "\x80\x02X\xff\xff\xff\x7f" "abc."s;
+  EXPECT_THROW(s2t::rewritePickleAppends(pickle), std::runtime_error);
+  std::string shortString = "\x80\x02\x8c\x09" "abc."s;
+  EXPECT_THROW(s2t::rewritePickleAppends(shortString), std::runtime_error);
+}
+
+// Found by ArchiveFuzzer: a LONG_BINPUT memo index of 544 million in a
+// .debug_pkl made LibTorch's unpickler size its memo table to 8.7 GB.
+TEST(TorchSaveTest, MemoIndexPastThePickleIsAnError) {
+  std::string pickle = "\x80\x02K\x01r\x00\x00\x00\x20" "."s;
+  EXPECT_THROW(s2t::rewritePickleAppends(pickle), std::runtime_error);
+  std::string fine = "\x80\x02K\x01r\x00\x00\x00\x00" "."s;
+  EXPECT_EQ(s2t::rewritePickleAppends(fine), fine);
+}
