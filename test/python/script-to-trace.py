@@ -173,18 +173,22 @@ def test_report():
     expected_if = 0 if bool(scripted.lin(scripted.lin(x)).sum() > 0) else 1
     report = s2t.report(scripted, (x, 2))
     assert report.decisions == [
-        s2t.Decision("loop", "shape", f"{THIS}:{line_of('# decision: stack loop')}:8", 2),
+        s2t.Decision("loop", "shape", f"{THIS}:{line_of('# decision: stack loop')}:8", 2,
+                     "2 iterations", ("n",)),
         s2t.Decision("if", "data", f"{THIS}:{line_of('# decision: stack if')}:8",
-                     expected_if),
+                     expected_if, "then" if expected_if == 0 else "else", ("x",)),
     ], report.decisions
     assert (report.iterations_unrolled, report.calls_inlined) == (2, 2), report
     assert report.kernels_run > 0
     report = s2t.report(torch.jit.script(Threshold()), t(1.0))
     assert list(report) == [
-        s2t.Decision("if", "data", f"{THIS}:{line_of('# decision: threshold')}:8", 1)]
+        s2t.Decision("if", "data", f"{THIS}:{line_of('# decision: threshold')}:8", 1,
+                     "else", ("x",))], list(report)
     report = s2t.report(torch.jit.script(Keywords()), t(1.0))
-    assert list(report) == [
-        s2t.Decision("if", "shape", f"{THIS}:{line_of('# decision: keywords bias')}:8", 0)]
+    assert [d[:5] for d in map(lambda d: (d.kind, d.category, d.location, d.outcome,
+                                           d.outcome_text), report)] == [
+        ("if", "shape", f"{THIS}:{line_of('# decision: keywords bias')}:8", 0, "then")], \
+        list(report)
     assert report.kernels_run == 0
 
 
