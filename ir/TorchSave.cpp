@@ -217,9 +217,32 @@ std::string rewritePickleAppends(const std::string &pickle) {
   return result;
 }
 
+namespace {
+/// caffe2's MemoryReadAdapter copies all `n` bytes asked for, past the end of
+/// the buffer if need be (the zip reader asks for a 4 KiB block at the end of
+/// a short file: a heap overflow AddressSanitizer found). This one stops at
+/// the end.
+class BoundedReadAdapter final : public caffe2::serialize::ReadAdapterInterface {
+public:
+  BoundedReadAdapter(const char *data, size_t size) : data_(data), size_(size) {}
+  size_t size() const override { return size_; }
+  size_t read(uint64_t pos, void *buffer, size_t n,
+              const char * /*what*/) const override {
+    if (pos >= size_)
+      return 0;
+    n = static_cast<size_t>(std::min<uint64_t>(n, size_ - pos));
+    std::memcpy(buffer, data_ + pos, n);
+    return n;
+  }
+
+private:
+  const char *data_;
+  size_t size_;
+};
+} // namespace
+
 c10::IValue loadTorchSave(const std::vector<char> &bytes) {
-  auto adapter = std::make_shared<caffe2::serialize::MemoryReadAdapter>(
-      bytes.data(), bytes.size());
+  auto adapter = std::make_shared<BoundedReadAdapter>(bytes.data(), bytes.size());
   caffe2::serialize::PyTorchStreamReader reader(adapter);
   at::DataPtr data;
   size_t size = 0;

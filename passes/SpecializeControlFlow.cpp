@@ -88,6 +88,18 @@ std::string Decision::outcomeText() const {
 
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 bool containsTensorOrObject(const TypePtr &type) {
   if (type->kind() == TypeKind::TensorType ||
       type->kind() == TypeKind::ClassType ||
@@ -1288,8 +1300,9 @@ std::vector<AV> Specializer::walkGraph(const Graph &graph,
 
 std::vector<AV> Specializer::walkBlock(const Block *block) {
   // The walk recurses into blocks and callees; refuse what would overflow
-  // the stack.
-  constexpr int kMaxNesting = 1000;
+  // the stack (a thread's default 8 MiB; AddressSanitizer's frames are about
+  // four times larger).
+  constexpr int kMaxNesting = kAddressSanitizer ? 250 : 1000;
   if (++depth_ > kMaxNesting)
     unsupported(current_ ? current_ : block->owningNode(),
                 "blocks and calls nest deeper than " +

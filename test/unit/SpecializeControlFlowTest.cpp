@@ -284,7 +284,8 @@ TEST(SpecializeControlFlowTest, DeepNestingIsAnErrorNotACrash) {
     s2t::specializeControlFlow(*graph, {torch::ones({1})});
     FAIL() << "expected an error";
   } catch (const s2t::Error &e) {
-    EXPECT_NE(std::string(e.what()).find("nest deeper than 1000"),
+    // 1000 levels (250 under AddressSanitizer, whose frames are larger).
+    EXPECT_NE(std::string(e.what()).find("nest deeper than "),
               std::string::npos)
         << e.what();
   }
