@@ -13,7 +13,7 @@ build=${S2T_SANITIZE_BUILD:-build-asan}
 scripts/install-deps.sh || exit 1
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DS2T_SANITIZE=ON >/dev/null || exit 1
+    -DS2T_SANITIZE=ON -DS2T_BUILD_PYTHON=OFF >/dev/null || exit 1
 fi
 ninja -C "$build" -j"${S2T_JOBS:-$(nproc)}" || exit 1
 
