@@ -259,6 +259,22 @@ private:
     if (residual_ > 0)
       undo_.push_back(std::move(undo));
   }
+  /// Runs the undo actions remembered since `mark`, newest first.
+  void undoTo(size_t mark) {
+    while (undo_.size() > mark) {
+      undo_.back()();
+      undo_.pop_back();
+    }
+  }
+  /// Binds the outputs of the scripted `node` to those of the residual
+  /// `flat` node, unknown to the evaluator.
+  void bindResidualOutputs(const Node *node, Node *flat) {
+    for (const Value *output : node->outputs()) {
+      Value *value = flat->addOutput()->setType(output->type());
+      evaluator_.setUnknown(value);
+      bind(output, graphValue(value, DecisionCategory::Data));
+    }
+  }
   /// Appends `node` to the flat graph outside the evaluator's view (checks,
   /// witnesses, residual control flow).
   Node *insertRaw(Node *node, const Node *source);
@@ -1004,18 +1020,11 @@ void Specializer::residualIf(const Node *node, const AV &condition,
     for (size_t i = 0; i < outputs.size(); ++i)
       block->registerOutput(
           materialize(outputs[i], node->outputs()[i]->type()));
-    while (undo_.size() > undoMark) {
-      undo_.back()();
-      undo_.pop_back();
-    }
+    undoTo(undoMark);
   }
   --residual_;
   pathDep_ = saved;
-  for (const Value *output : node->outputs()) {
-    Value *flat = flatIf->addOutput()->setType(output->type());
-    evaluator_.setUnknown(flat);
-    bind(output, graphValue(flat, DecisionCategory::Data));
-  }
+  bindResidualOutputs(node, flatIf);
 }
 
 void Specializer::residualLoop(const Node *node, int64_t tripsDone,
@@ -1071,17 +1080,10 @@ void Specializer::residualLoop(const Node *node, int64_t tripsDone,
       flatBody->registerOutput(
           materialize(outputs[i], node->outputs()[i - 1]->type()));
   }
-  while (undo_.size() > undoMark) {
-    undo_.back()();
-    undo_.pop_back();
-  }
+  undoTo(undoMark);
   --residual_;
   pathDep_ = saved;
-  for (const Value *output : node->outputs()) {
-    Value *flat = loop->addOutput()->setType(output->type());
-    evaluator_.setUnknown(flat);
-    bind(output, graphValue(flat, DecisionCategory::Data));
-  }
+  bindResidualOutputs(node, loop);
 }
 
 IValue Specializer::decide(const AV &av, const Node *at) {
