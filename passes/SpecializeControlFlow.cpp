@@ -1184,16 +1184,7 @@ std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
 
 Node *Specializer::emit(Node *node, const Node *source,
                         const Node *operatorOf) {
-  if (source) {
-    node->setSourceRange(source->sourceRange());
-    if (source->callstack())
-      node->setCallStack(*source->callstack());
-  }
-  if (++nodesEmitted_ > options_.maxNodes)
-    conversionError(sourceLocation(source ? source : current_) +
-                    ": the flat graph exceeds --max-nodes=" +
-                    std::to_string(options_.maxNodes) + " operations");
-  out_->insertNode(node);
+  insertRaw(node, source);
   evaluator_.emitted(node, operatorOf);
   return node;
 }
