@@ -2,6 +2,7 @@
 
 #include "ir/ModuleIO.h"
 
+#include "ir/ArchiveSource.h"
 #include "ir/Error.h"
 #include "ir/OperatorLibraries.h"
 #include "ir/TorchSave.h"
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <unistd.h>
 
@@ -110,20 +112,49 @@ void readSourceRanges(const Module &module) {
       readBlock(graphFunction->graph()->block());
 }
 
-/// LibTorch's unpickler allocates and fills whatever length a string of a
-/// pickle claims before reading it: a corrupt length in an archive's
-/// data.pkl, constants.pkl or .debug_pkl would take gigabytes. Check the
-/// lengths first (rewritePickleAppends throws on one past the end).
-void checkPickleLengths(const std::string &path) {
-  caffe2::serialize::PyTorchStreamReader reader(path);
-  for (const std::string &name : reader.getAllRecords()) {
+/// Checks the records of an archive that torch::jit::load trusts to be as
+/// torch.jit.save wrote them, before it reads them:
+///  - the lengths of the strings in its pickles (data.pkl, constants.pkl,
+///    .debug_pkl): LibTorch's unpickler allocates whatever length a string
+///    claims before reading it, so a corrupt one would take gigabytes
+///    (rewritePickleAppends throws on one past the end);
+///  - the class bodies of its code/ records (ir/ArchiveSource.h).
+void checkArchiveRecords(const std::string &path) {
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> opened;
+  try {
+    opened = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  } catch (const c10::Error &e) {
+    // The reader's own words for a zip without PyTorch's records are an
+    // assertion text ('Expected hasRecord("version") to be true').
+    if (std::string(e.what()).find("hasRecord(\"version\")") != std::string::npos)
+      throw std::runtime_error(
+          "it is a zip file, but not one written by torch.jit.save (no version record)");
+    throw;
+  }
+  caffe2::serialize::PyTorchStreamReader &reader = *opened;
+  std::vector<std::string> records = reader.getAllRecords();
+  bool hasCode = false;
+  for (const std::string &name : records)
+    hasCode |= isArchiveSource(name);
+  if (!hasCode)
+    throw std::runtime_error(
+        reader.hasRecord("data.pkl")
+            ? "it holds no TorchScript code (a file written by torch.save, "
+              "not by torch.jit.save?)"
+            : "it holds no TorchScript code");
+  for (const std::string &name : records) {
     bool pickle = name.size() >= 4 &&
                   (name.compare(name.size() - 4, 4, "_pkl") == 0 ||
                    name.compare(name.size() - 4, 4, ".pkl") == 0);
-    if (!pickle)
+    bool source = isArchiveSource(name);
+    if (!pickle && !source)
       continue;
     auto [data, size] = reader.getRecord(name);
-    rewritePickleAppends(std::string(static_cast<const char *>(data.get()), size));
+    std::string contents(static_cast<const char *>(data.get()), size);
+    if (pickle)
+      rewritePickleAppends(contents);
+    else
+      checkArchiveSource(name, contents);
   }
 }
 
@@ -132,7 +163,7 @@ Program loadArchive(const std::string &path, const std::string &method) {
   program.path = path;
   program.method = method;
   try {
-    checkPickleLengths(path);
+    checkArchiveRecords(path);
     program.module = std::make_shared<Module>(torch::jit::load(path));
     readSourceRanges(*program.module);
   } catch (const std::exception &e) {

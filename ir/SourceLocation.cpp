@@ -8,18 +8,35 @@
 
 namespace s2t {
 
+namespace {
+
+std::string fileLineCol(const torch::jit::SourceRange &range) {
+  if (!range.source())
+    return "";
+  auto fileLineCol = range.file_line_col();
+  if (!fileLineCol)
+    return "";
+  const auto &[file, line, col] = *fileLineCol;
+  // Columns as the graph's own "# file:line:col" comments print them.
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col);
+}
+
+} // namespace
+
+std::string sourceLocation(const torch::jit::SourceRange &range) {
+  std::string location = fileLineCol(range);
+  return location.empty() ? "<unknown>" : location;
+}
+
 std::string sourceLocation(const torch::jit::Node *node) {
   if (!node)
     return "<unknown>";
   const torch::jit::SourceRange &range = node->sourceRange();
   if (range.source()) {
     auto original = range.findSourceRangeThatGenerated();
-    const auto &best = original ? *original : range;
-    if (auto fileLineCol = best.file_line_col()) {
-      const auto &[file, line, col] = *fileLineCol;
-      // Columns as the graph's own "# file:line:col" comments print them.
-      return file + ":" + std::to_string(line) + ":" + std::to_string(col);
-    }
+    std::string location = fileLineCol(original ? *original : range);
+    if (!location.empty())
+      return location;
   }
   std::ostringstream text;
   text << "node '" << node->kind().toQualString() << "'";

@@ -6,6 +6,7 @@
 namespace torch {
 namespace jit {
 struct Node;
+struct SourceRange;
 } // namespace jit
 } // namespace torch
 
@@ -15,5 +16,9 @@ namespace s2t {
 /// graph records it; for nodes without a source (textual graphs) the node's
 /// own text, so that a message still says which node it is about.
 std::string sourceLocation(const torch::jit::Node *node);
+
+/// "file:line:col" of `range` itself (not of the code that generated it), or
+/// "<unknown>" when its source has no file name.
+std::string sourceLocation(const torch::jit::SourceRange &range);
 
 } // namespace s2t

@@ -244,6 +244,12 @@ private:
 c10::IValue loadTorchSave(const std::vector<char> &bytes) {
   auto adapter = std::make_shared<BoundedReadAdapter>(bytes.data(), bytes.size());
   caffe2::serialize::PyTorchStreamReader reader(adapter);
+  // A model where a sample belongs: its data.pkl names classes of its own
+  // code, which would be reported as an unknown type.
+  for (const std::string &name : reader.getAllRecords())
+    if (name.rfind("code/", 0) == 0)
+      throw std::runtime_error(
+          "it is a TorchScript archive (a model written by torch.jit.save)");
   at::DataPtr data;
   size_t size = 0;
   std::tie(data, size) = reader.getRecord("data.pkl");
