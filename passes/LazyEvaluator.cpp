@@ -88,9 +88,226 @@ void collectAliasSets(const c10::AliasInfo *info,
     collectAliasSets(&contained, sets, wildcard);
 }
 
+/// Whether every defined tensor on `stack` has the dtype and device of
+/// `input`, a floating-point tensor: the common case that the operators of
+/// nativeOutputSizes handle exactly. Anything else (integer or bool inputs,
+/// mixed dtypes, which the real kernels may refuse or promote) goes to the
+/// slower general path, which runs the operator itself.
+bool floatingOfOneDtype(const at::Tensor &input, const Stack &stack) {
+  if (!input.is_floating_point())
+    return false;
+  for (const IValue &value : stack) {
+    if (!value.isTensor() || !value.toTensor().defined())
+      continue;
+    const at::Tensor &tensor = value.toTensor();
+    if (tensor.scalar_type() != input.scalar_type() ||
+        tensor.device() != input.device())
+      return false;
+  }
+  return true;
+}
+
+/// Whether `value` is None or a 1-d tensor of `size` elements (a norm's
+/// weight, bias or running statistic; a convolution's bias).
+bool absentOrVectorOf(const IValue &value, int64_t size) {
+  if (value.isNone())
+    return true;
+  if (!value.isTensor())
+    return false;
+  const at::Tensor &tensor = value.toTensor();
+  return !tensor.defined() || (tensor.dim() == 1 && tensor.size(0) == size);
+}
+
+/// The product of `tensor`'s sizes but dimension `skip` (and those before it
+/// when `skipLeading`).
+int64_t productOfSizesBut(const at::Tensor &tensor, int64_t skip,
+                          bool skipLeading) {
+  int64_t product = 1;
+  for (int64_t d = 0; d < tensor.dim(); ++d)
+    if (d != skip && !(skipLeading && d < skip))
+      product *= tensor.size(d);
+  return product;
+}
+
+/// Output sizes of a same-shape operator (a norm, an activation, dropout,
+/// softmax) on `stack`, checked the way its kernel checks its arguments.
+c10::optional<std::vector<int64_t>> sameShapeOutputSizes(Symbol kind,
+                                                         const Stack &stack) {
+  const at::Tensor &input = stack[0].toTensor();
+  if (!floatingOfOneDtype(input, stack))
+    return c10::nullopt;
+  std::vector<int64_t> sizes = input.sizes().vec();
+  const std::string name = kind.toUnqualString();
+  if (name == "batch_norm" || name == "instance_norm") {
+    // (input, weight, bias, running_mean, running_var, training or
+    // use_input_stats, ...): statistics over more than one value.
+    if (input.dim() < 2 || stack.size() < 6 || !stack[5].isBool())
+      return c10::nullopt;
+    int64_t channels = input.size(1);
+    for (size_t i = 1; i <= 4; ++i)
+      if (!absentOrVectorOf(stack[i], channels))
+        return c10::nullopt;
+    bool batch = name == "batch_norm";
+    if (stack[5].toBool() &&
+        productOfSizesBut(input, 1, /*skipLeading=*/!batch) <= 1)
+      return c10::nullopt;
+    return sizes;
+  }
+  if (name == "group_norm") { // (input, num_groups, weight, bias, ...)
+    if (input.dim() < 2 || stack.size() < 4 || !stack[1].isInt())
+      return c10::nullopt;
+    int64_t groups = stack[1].toInt(), channels = input.size(1);
+    if (groups <= 0 || channels % groups != 0 ||
+        !absentOrVectorOf(stack[2], channels) ||
+        !absentOrVectorOf(stack[3], channels))
+      return c10::nullopt;
+    return sizes;
+  }
+  if (name == "layer_norm") { // (input, normalized_shape, weight, bias, ...)
+    if (stack.size() < 4 || !stack[1].isIntList())
+      return c10::nullopt;
+    std::vector<int64_t> normalized = stack[1].toIntVector();
+    int64_t n = static_cast<int64_t>(normalized.size());
+    if (n == 0 || input.dim() < n)
+      return c10::nullopt;
+    for (int64_t d = 0; d < n; ++d)
+      if (input.size(input.dim() - n + d) != normalized[d])
+        return c10::nullopt;
+    for (size_t i : {2, 3}) {
+      if (stack[i].isNone())
+        continue;
+      if (!stack[i].isTensor())
+        return c10::nullopt;
+      const at::Tensor &parameter = stack[i].toTensor();
+      if (parameter.defined() && !parameter.sizes().equals(normalized))
+        return c10::nullopt;
+    }
+    return sizes;
+  }
+  if (name == "softmax" || name == "log_softmax") { // (input, dim, dtype)
+    if (stack.size() < 3 || !stack[1].isInt() || !stack[2].isNone())
+      return c10::nullopt;
+    int64_t rank = std::max<int64_t>(input.dim(), 1), dim = stack[1].toInt();
+    if (dim < -rank || dim >= rank)
+      return c10::nullopt;
+    return sizes;
+  }
+  if (name == "dropout" || name == "dropout_" || name == "feature_dropout" ||
+      name == "alpha_dropout") { // (input, p, train)
+    if (stack.size() < 3 || !stack[1].isDouble() || !stack[2].isBool())
+      return c10::nullopt;
+    double p = stack[1].toDouble();
+    if (!(p >= 0.0 && p <= 1.0) ||
+        (stack[2].toBool() && name != "dropout" && name != "dropout_"))
+      return c10::nullopt;
+    return sizes;
+  }
+  if (name == "gelu") { // (input, approximate)
+    if (stack.size() < 2 || !stack[1].isString() ||
+        (stack[1].toStringRef() != "none" && stack[1].toStringRef() != "tanh"))
+      return c10::nullopt;
+    return sizes;
+  }
+  return sizes;
+}
+
+/// Output sizes of a convolution on `stack` (aten::conv1d/2d/3d, or
+/// aten::convolution/_convolution when `general`), or None unless its
+/// arguments pass the checks the kernel makes: one floating dtype, a weight
+/// of the input's rank (or one more, unbatched), channels that match the
+/// groups, a bias of one value per output channel, positive strides and
+/// dilations, and an output of at least one element per spatial dimension.
+c10::optional<std::vector<int64_t>> convolutionOutputSizes(bool general,
+                                                           const Stack &stack) {
+  if (stack.size() < 7 || !stack[0].isTensor() || !stack[1].isTensor())
+    return c10::nullopt;
+  const at::Tensor &input = stack[0].toTensor();
+  const at::Tensor &weight = stack[1].toTensor();
+  if (!input.defined() || !weight.defined() ||
+      !floatingOfOneDtype(input, stack))
+    return c10::nullopt;
+  int64_t spatial = weight.dim() - 2;
+  bool batched = input.dim() == weight.dim();
+  if (spatial < 1 || (!batched && input.dim() != weight.dim() - 1))
+    return c10::nullopt;
+  auto listAt = [&](const c10::IValue &list, int64_t i,
+                    int64_t fallback) -> c10::optional<int64_t> {
+    if (!list.isIntList())
+      return c10::nullopt;
+    auto values = list.toIntList();
+    if (values.empty())
+      return fallback;
+    if (values.size() != 1 && static_cast<int64_t>(values.size()) != spatial)
+      return c10::nullopt;
+    return values.size() == 1 ? values.get(0) : values.get(i);
+  };
+  bool transposed = general && stack[6].isBool() && stack[6].toBool();
+  if (general && (stack.size() < 9 || !stack[6].isBool()))
+    return c10::nullopt;
+  const IValue &groupsValue = general ? stack[8] : stack[6];
+  if (!groupsValue.isInt() || groupsValue.toInt() <= 0)
+    return c10::nullopt;
+  int64_t groups = groupsValue.toInt();
+  int64_t inChannels = input.size(batched ? 1 : 0);
+  int64_t outChannels =
+      transposed ? weight.size(1) * groups : weight.size(0);
+  if (transposed ? inChannels != weight.size(0) || weight.size(0) % groups != 0
+                 : weight.size(0) % groups != 0 ||
+                       inChannels != weight.size(1) * groups)
+    return c10::nullopt;
+  if (!absentOrVectorOf(stack[2], outChannels))
+    return c10::nullopt;
+  std::vector<int64_t> sizes;
+  if (batched)
+    sizes.push_back(input.size(0));
+  sizes.push_back(outChannels);
+  int64_t offset = batched ? 2 : 1;
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t in = input.size(offset + d), kernel = weight.size(2 + d);
+    auto stride = listAt(stack[3], d, 1);
+    auto dilation = listAt(stack[5], d, 1);
+    if (!stride || !dilation || *stride <= 0 || *dilation <= 0)
+      return c10::nullopt;
+    int64_t extent = *dilation * (kernel - 1) + 1;
+    int64_t out;
+    if (!general && stack[4].isString()) { // padding="same" / "valid"
+      const std::string &mode = stack[4].toStringRef();
+      if (mode == "same" && *stride == 1)
+        out = in;
+      else if (mode == "valid")
+        out = (in - extent) / *stride + 1;
+      else
+        return c10::nullopt;
+      if (in < extent && mode == "valid")
+        return c10::nullopt;
+    } else {
+      auto padding = listAt(stack[4], d, 0);
+      if (!padding || *padding < 0)
+        return c10::nullopt;
+      if (transposed) {
+        auto outputPadding = listAt(stack[7], d, 0);
+        if (!outputPadding || *outputPadding < 0 ||
+            (*outputPadding >= *stride && *outputPadding >= *dilation))
+          return c10::nullopt;
+        out = (in - 1) * *stride - 2 * *padding + extent + *outputPadding;
+      } else {
+        if (in + 2 * *padding < extent)
+          return c10::nullopt;
+        out = (in + 2 * *padding - extent) / *stride + 1;
+      }
+    }
+    if (out <= 0)
+      return c10::nullopt;
+    sizes.push_back(out);
+  }
+  return sizes;
+}
+
 /// Output sizes of common operators that have no meta kernel in LibTorch
 /// 1.13, computed here because torch's shape-function registry takes about
 /// 0.15 s to compile on first use. `stack` holds the operator's inputs.
+/// None when the arguments are not the plain case these formulas know, or
+/// would make the kernel raise: the general path then decides.
 c10::optional<std::vector<int64_t>> nativeOutputSizes(Symbol kind,
                                                       const Stack &stack) {
   static const std::unordered_set<Symbol> sameShape = [] {
@@ -109,73 +326,18 @@ c10::optional<std::vector<int64_t>> nativeOutputSizes(Symbol kind,
       result.insert(Symbol::fromQualString(name));
     return result;
   }();
-  if (stack.empty() || !stack[0].isTensor())
+  if (stack.empty() || !stack[0].isTensor() || !stack[0].toTensor().defined())
     return c10::nullopt;
-  const at::Tensor &input = stack[0].toTensor();
   if (sameShape.count(kind))
-    return input.sizes().vec();
-
+    return sameShapeOutputSizes(kind, stack);
   static const Symbol conv[] = {Symbol::fromQualString("aten::conv1d"),
                                 Symbol::fromQualString("aten::conv2d"),
                                 Symbol::fromQualString("aten::conv3d")};
-  bool plain = kind == conv[0] || kind == conv[1] || kind == conv[2];
-  bool general = kind == aten::_convolution || kind == aten::convolution;
-  if ((!plain && !general) || stack.size() < 7 || !stack[1].isTensor())
-    return c10::nullopt;
-  const at::Tensor &weight = stack[1].toTensor();
-  int64_t spatial = weight.dim() - 2;
-  bool batched = input.dim() == weight.dim();
-  if (spatial < 1 || (!batched && input.dim() != weight.dim() - 1))
-    return c10::nullopt;
-  auto listAt = [&](const c10::IValue &list, int64_t i,
-                    int64_t fallback) -> c10::optional<int64_t> {
-    if (!list.isIntList())
-      return c10::nullopt;
-    auto values = list.toIntList();
-    if (values.empty())
-      return fallback;
-    return values.size() == 1 ? values.get(0) : values.get(i);
-  };
-  bool transposed = general && stack[6].isBool() && stack[6].toBool();
-  int64_t groups = general ? (stack.size() > 8 && stack[8].isInt()
-                                  ? stack[8].toInt()
-                                  : 1)
-                           : (stack[6].isInt() ? stack[6].toInt() : 1);
-  std::vector<int64_t> sizes;
-  if (batched)
-    sizes.push_back(input.size(0));
-  sizes.push_back(transposed ? weight.size(1) * groups : weight.size(0));
-  int64_t offset = batched ? 2 : 1;
-  for (int64_t d = 0; d < spatial; ++d) {
-    int64_t in = input.size(offset + d), kernel = weight.size(2 + d);
-    auto stride = listAt(stack[3], d, 1);
-    auto dilation = listAt(stack[5], d, 1);
-    if (!stride || !dilation || *stride <= 0)
-      return c10::nullopt;
-    if (plain && stack[4].isString()) { // padding="same" / "valid"
-      const std::string &mode = stack[4].toStringRef();
-      if (mode == "same")
-        sizes.push_back(in);
-      else
-        sizes.push_back((in - *dilation * (kernel - 1) - 1) / *stride + 1);
-      continue;
-    }
-    auto padding = listAt(stack[4], d, 0);
-    if (!padding)
-      return c10::nullopt;
-    if (transposed) {
-      auto outputPadding = listAt(stack[7], d, 0);
-      if (!outputPadding)
-        return c10::nullopt;
-      sizes.push_back((in - 1) * *stride - 2 * *padding +
-                      *dilation * (kernel - 1) + *outputPadding + 1);
-    } else {
-      sizes.push_back((in + 2 * *padding - *dilation * (kernel - 1) - 1) /
-                          *stride +
-                      1);
-    }
-  }
-  return sizes;
+  if (kind == conv[0] || kind == conv[1] || kind == conv[2])
+    return convolutionOutputSizes(/*general=*/false, stack);
+  if (kind == aten::_convolution || kind == aten::convolution)
+    return convolutionOutputSizes(/*general=*/true, stack);
+  return c10::nullopt;
 }
 
 /// The meta outputs of aten::_native_multi_head_attention, the fast path of

@@ -383,6 +383,37 @@ class Program(torch.nn.Module):
 """, lambda: (torch.tensor([[-2.0], [-1.0]]), 3,
                 torch.tensor([[-1.4600789546966553], [-1.0731867551803589]]), False))
 
+# Operators without a meta kernel in LibTorch 1.13 (convolutions, norms) got
+# their output sizes from formulas that did not check the arguments: when
+# only the size of such an operator fed a decision, an operator the kernel
+# refuses (mixed dtypes, a normalized shape that is not the input's, a bool
+# input) was decided on and then dropped from the flat graph, so s2t-opt
+# succeeded where the scripted module raises. Each case raises on its sample.
+case("conv-of-mixed-dtypes-read-for-its-size", "seed 110, program 85", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        if torch.nn.functional.conv2d(x.unsqueeze(0).unsqueeze(0), torch.ones(1, 1, 1, 1), padding=1).size(-1) >= 2:
+            return x + 1.0
+        return x
+""", lambda: (torch.tensor([[0.5, 1.5]], dtype=torch.float64),))
+
+case("layer-norm-of-the-wrong-shape-read-for-its-size", "by hand, with the above", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        if torch.nn.functional.layer_norm(x, [4]).dim() == 2:
+            return x + 1.0
+        return x
+""", lambda: (torch.ones(2, 3),))
+
+case("relu-of-bool-read-for-its-size", "by hand, with the above", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        if torch.relu(x > 0.0).size(0) == 2:
+            return x + 1.0
+        return x
+""", lambda: (torch.ones(2, 3),))
+
+
 def main():
     names = sys.argv[1:]
     failed = 0
