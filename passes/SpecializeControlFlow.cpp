@@ -177,9 +177,12 @@ class Specializer {
 public:
   Specializer(const SpecializeOptions &options)
       : options_(options), out_(std::make_shared<Graph>()),
-        evaluator_([](const Node *flat, const Node *origin,
-                      const std::string &message) {
-          conversionError(sourceLocation(origin ? origin : flat) +
+        evaluator_([this](const Node *flat, const Node *origin,
+                          const std::string &message) {
+          auto site = callSites_.find(flat);
+          conversionError(where(origin ? origin : flat,
+                                site == callSites_.end() ? nullptr
+                                                         : site->second.get()) +
                           ": running " + flat->kind().toQualString() +
                           " on the sample failed: " +
                           firstMessageLine(message));
@@ -322,6 +325,18 @@ private:
   std::unordered_map<const Node *, Operation> operations_;
   DecisionCategory pathDep_ = DecisionCategory::Constant;
   const Node *current_ = nullptr; ///< the node being walked, for messages
+  /// The calls being walked, innermost first (null at the top level), and
+  /// the calls each flat node was emitted under: errors name the call sites
+  /// of an operation in a callee, torch.nn.functional's or the model's own.
+  struct CallSite {
+    const Node *call;
+    std::shared_ptr<const CallSite> caller;
+  };
+  std::shared_ptr<const CallSite> callSite_;
+  std::unordered_map<const Node *, std::shared_ptr<const CallSite>> callSites_;
+  /// "FILE:LINE:COL" of `node`, followed by the calls it was reached through.
+  std::string where(const Node *node, const CallSite *site) const;
+  std::string where(const Node *node) const { return where(node, callSite_.get()); }
   int64_t nodesEmitted_ = 0;
   /// Whether decide() put a check in for the prim::If / prim::Loop at hand.
   bool lastChecked_ = false;
@@ -565,8 +580,10 @@ Node *Specializer::insertRaw(Node *node, const Node *source) {
     if (source->callstack())
       node->setCallStack(*source->callstack());
   }
+  if (callSite_)
+    callSites_.emplace(node, callSite_);
   if (++nodesEmitted_ > options_.maxNodes)
-    conversionError(sourceLocation(source ? source : current_) +
+    conversionError(where(source ? source : current_) +
                     ": the flat graph exceeds --max-nodes=" +
                     std::to_string(options_.maxNodes) + " operations");
   return out_->insertNode(node);
@@ -982,17 +999,17 @@ std::string Specializer::describeUnknown(const UnknownValue &unknown) {
 }
 
 void Specializer::failUnknown(const Node *at, const UnknownValue &unknown) {
-  std::string where = at ? sourceLocation(at) + ": " : std::string();
+  std::string location = at ? where(at) + ": " : std::string();
   const Value *input = asGraphInput(unknown.value);
   std::string category =
       input && unknown.shapeOnly ? "a data decision on a shape-only input"
                                  : "";
   if (at && (at->kind() == prim::If || at->kind() == prim::Loop))
-    conversionError(where + "cannot decide this " + at->kind().toQualString() +
+    conversionError(location + "cannot decide this " + at->kind().toQualString() +
                     " without " + describeUnknown(unknown) + ": " +
                     (category.empty() ? "" : category + "; ") +
                     "give the values, or --allow-residual to keep it");
-  conversionError(where + "cannot compute " +
+  conversionError(location + "cannot compute " +
                   (at ? at->kind().toQualString() : "the output") +
                   " without " + describeUnknown(unknown) +
                   (category.empty() ? "" : " (" + category + ")"));
@@ -1189,6 +1206,21 @@ Node *Specializer::emit(Node *node, const Node *source,
   return node;
 }
 
+std::string Specializer::where(const Node *node, const CallSite *site) const {
+  // At most this many call sites: a message stays one readable line.
+  constexpr int kMaxCallSites = 8;
+  std::string text = sourceLocation(node);
+  int shown = 0;
+  for (; site && shown < kMaxCallSites; site = site->caller.get(), ++shown)
+    text += (shown == 0 ? " (called from " : ", from ") +
+            sourceLocation(site->call);
+  if (site)
+    text += ", ...";
+  if (shown > 0)
+    text += ")";
+  return text;
+}
+
 std::vector<IValue> Specializer::runOperation(const Node *node,
                                               std::vector<IValue> inputs) {
   Stack stack(std::make_move_iterator(inputs.begin()),
@@ -1202,7 +1234,7 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
       cached = operations_.emplace(node, node->getOperation()).first;
     cached->second(stack);
   } catch (const std::exception &e) {
-    conversionError(sourceLocation(node) + ": running " +
+    conversionError(where(node) + ": running " +
                     node->kind().toQualString() +
                     " on the sample failed: " + firstMessageLine(e.what()));
   }
@@ -1211,7 +1243,7 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
 }
 
 void Specializer::unsupported(const Node *node, const std::string &why) {
-  conversionError(sourceLocation(node) + ": unsupported: " +
+  conversionError(where(node) + ": unsupported: " +
                   node->kind().toQualString() + ": " + why);
 }
 
@@ -1489,7 +1521,7 @@ void Specializer::walkLoop(const Node *node) {
     if (!more)
       break;
     if (++result_.iterationsUnrolled > options_.maxUnroll)
-      conversionError(sourceLocation(node) +
+      conversionError(where(node) +
                       ": loop unrolling exceeds --max-unroll=" +
                       std::to_string(options_.maxUnroll) +
                       " iterations in all");
@@ -1516,6 +1548,11 @@ void Specializer::walkLoop(const Node *node) {
 void Specializer::walkCall(const Node *node, const Graph &callee,
                            std::vector<AV> calleeInputs) {
   ++result_.callsInlined;
+  struct Restore {
+    std::shared_ptr<const CallSite> &site, saved;
+    ~Restore() { site = std::move(saved); }
+  } restore{callSite_, callSite_};
+  callSite_ = std::make_shared<const CallSite>(CallSite{node, callSite_});
   std::vector<AV> outputs = walkGraph(callee, std::move(calleeInputs));
   for (size_t i = 0; i < outputs.size(); ++i)
     bind(node->outputs()[i], std::move(outputs[i]));
@@ -1582,7 +1619,7 @@ void Specializer::walkRaise(const Node *node) {
   }
   if (kind.empty())
     kind = "Exception";
-  conversionError(sourceLocation(node) + ": the sample's path raises " + kind +
+  conversionError(where(node) + ": the sample's path raises " + kind +
                   ": " + message);
 }
 

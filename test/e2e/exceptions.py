@@ -29,9 +29,27 @@ class Checked(nn.Module):
         return x
 
 
-def line_of(text):
-    """Line number in this file of the first line containing `text`."""
-    lines, start = inspect.getsourcelines(Checked)
+class Inner(nn.Module):
+    def forward(self, x):
+        return nn.functional.layer_norm(x, [4])  # inner call
+
+
+class Outer(nn.Module):
+    """A failure inside a library function, reached through a submodule."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = Inner()
+
+    def forward(self, x):
+        y = self.inner(x)  # outer call
+        return y + 1
+
+
+def line_of(text, cls=None):
+    """Line number in this file of the first line of `cls` (Checked by
+    default) containing `text`."""
+    lines, start = inspect.getsourcelines(cls or Checked)
     for offset, line in enumerate(lines):
         if text in line:
             return start + offset
@@ -47,11 +65,11 @@ def test_raise_in_untaken_branches():
         .check_count("aten::matmul", 2, exactly=True).run(flat.graph)
 
 
-def run_failing(sample):
+def run_failing(sample, module=None):
     workdir = tempfile.mkdtemp(prefix="s2t-e2e-")
     model, inputs, out = (os.path.join(workdir, name)
                           for name in ("model.pt", "inputs.pt", "flat.pt"))
-    torch.jit.script(Checked()).save(model)
+    torch.jit.script(module or Checked()).save(model)
     save_sample(inputs, sample)
     proc = subprocess.run([S2T_OPT, model, "--specialize-input=@" + inputs, "-o", out],
                           capture_output=True, text=True)
@@ -86,6 +104,25 @@ def test_sample_path_raises_in_a_later_iteration():
     check_raises((x, 3), 'raise RuntimeError', "RuntimeError", "nan in step")
 
 
+def test_failure_in_a_callee_names_its_call_sites():
+    # The failing operation is in torch.nn.functional; the line also names
+    # the calls that reached it, innermost first, as a traceback would.
+    proc = run_failing((torch.ones(2, 3),), Outer())
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, lines
+    functional = nn.functional.__file__
+    inner = f"{__file__}:{line_of('# inner call', Inner)}:"
+    outer = f"{__file__}:{line_of('# outer call', Outer)}:"
+    assert lines[0].startswith(f"s2t-opt: error: {functional}:"), lines[0]
+    assert f" (called from {inner}" in lines[0], (lines[0], inner)
+    assert f", from {outer}" in lines[0], (lines[0], outer)
+    assert lines[0].index(inner) < lines[0].index(outer), lines[0]
+    assert ("): running aten::layer_norm on the sample failed: Given "
+            "normalized_shape=[4], expected input with shape [*, 4]") in lines[0], lines[0]
+
+
 if __name__ == "__main__":
     main([test_raise_in_untaken_branches, test_sample_path_raises_value_error,
-          test_sample_path_fails_assert, test_sample_path_raises_in_a_later_iteration])
+          test_sample_path_fails_assert, test_sample_path_raises_in_a_later_iteration,
+          test_failure_in_a_callee_names_its_call_sites])
