@@ -977,13 +977,19 @@ class Generator:
             f.emit(indent + 1, f"{t}.add_(1.0)" if self.chance(0.5) else "pass")
 
     def opt_stmt(self, f, indent):
-        opts = [v for v in self.vars_of(f, OPT) if not v.readonly and v.cls == FULL]
+        # An Optional local is re-assigned only in the block that declares it,
+        # and with its annotation: TorchScript narrows the type of a local to
+        # that of an unannotated assignment in its own block (to Tensor, or
+        # to NoneType), and then refuses a later assignment of the other kind
+        # in a nested block ("previously had type Tensor").
+        opts = [v for v in f.scopes[-1].values()
+                if v.kind == OPT and not v.readonly and v.cls == FULL]
         if opts and self.chance(0.5):
             o = self.pick(opts)
             if self.chance(0.5):
-                f.emit(indent, f"{o.name} = None")
+                f.emit(indent, f"{o.name}: Optional[Tensor] = None")
             else:
-                f.emit(indent, f"{o.name} = {self.texpr(f, o.cls, 1)}")
+                f.emit(indent, f"{o.name}: Optional[Tensor] = {self.texpr(f, o.cls, 1)}")
             return
         o = self.fresh("z")
         f.emit(indent, f"{o}: Optional[Tensor] = None")
