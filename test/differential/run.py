@@ -48,6 +48,7 @@ checkout).
 """
 import argparse
 import concurrent.futures
+import gc
 import importlib.util
 import math
 import os
@@ -75,9 +76,12 @@ DEFAULT_S2T_OPT = os.path.join(HERE, "..", "..", "build", "bin", "s2t-opt")
 S2T_OPT = os.environ.get("S2T_OPT", os.path.normpath(DEFAULT_S2T_OPT))
 CONTROL_FLOW = ("prim::If", "prim::Loop", "prim::CallMethod", "prim::CallFunction")
 TIMEOUT = 300
-# torch.jit.script, the interpreter and imports run one thread at a time; only
-# s2t-opt runs in parallel with --jobs.
-PY_LOCK = threading.RLock()
+# With --jobs, everything but s2t-opt runs one thread at a time: generating,
+# scripting, running and comparing, and freeing the torch objects of a
+# program (a segfault of the runner, once in 1,000 programs, came from
+# objects freed outside the lock while another thread ran the interpreter).
+# Only the s2t-opt subprocesses run in parallel.
+PY_LOCK = threading.Lock()
 
 warnings.filterwarnings("ignore")
 
@@ -198,60 +202,64 @@ class Check:
         self.notes = []
 
     def run(self):
-        with PY_LOCK:
-            with open(self.src_path, "w") as fh:
-                fh.write(self.source)
+        """Checks the program; called with PY_LOCK held, which it releases
+        while s2t-opt runs."""
+        with open(self.src_path, "w") as fh:
+            fh.write(self.source)
+        try:
             try:
-                try:
-                    module = load_source(self.src_path, self.name)
-                    scripted = torch.jit.script(module.Program().eval())
-                except Exception as e:  # a bug of the generator, not of s2t
-                    raise Failure(f"GENERATOR: the program does not script: "
-                                  f"{type(e).__name__}: {e}")
-            finally:
-                sys.modules.pop(self.name, None)
-            scripted.save(self.model)
-            torch.save(tuple(self.sample), self.inputs)
-            # Each run gets the sample as s2t-opt reads it, aliasing included.
-            expected_args = torch.load(self.inputs)
-            try:
-                expected = scripted(*expected_args)
-                raised = None
-            except Exception as e:
-                raised = e
+                module = load_source(self.src_path, self.name)
+                scripted = torch.jit.script(module.Program().eval())
+            except Exception as e:  # a bug of the generator, not of s2t
+                raise Failure(f"GENERATOR: the program does not script: "
+                              f"{type(e).__name__}: {e}")
+        finally:
+            sys.modules.pop(self.name, None)
+        scripted.save(self.model)
+        torch.save(tuple(self.sample), self.inputs)
+        # Each run gets the sample as s2t-opt reads it, aliasing included.
+        expected_args = torch.load(self.inputs)
+        try:
+            expected = scripted(*expected_args)
+            raised = None
+        except Exception as e:
+            raised = e
 
-        self.proc = run_s2t_opt(self.cmd)
+        PY_LOCK.release()
+        try:
+            self.proc = run_s2t_opt(self.cmd)
+        finally:
+            PY_LOCK.acquire()
 
-        with PY_LOCK:
-            if raised is not None:
-                self.kind = "raises"
-                try:
-                    check_error(self.proc, raised, self.src_path, self.flat_path, self.inputs)
-                except Failure as failure:
-                    self.error_as_eager(module, failure)
-                    raise
-                return
-            if self.proc.returncode != 0:
-                failure = Failure(f"s2t-opt exited {self.proc.returncode}, the scripted module "
-                                  f"returns")
-                self.error_as_eager(module, failure)
-                raise failure
-            flat = torch.jit.load(self.flat_path)
-            for node in flat.forward.graph.nodes():
-                if node.kind() in CONTROL_FLOW:
-                    raise Failure(f"not flat: {node}".rstrip())
-            actual_args = torch.load(self.inputs)
+        if raised is not None:
+            self.kind = "raises"
             try:
-                actual = flat(*actual_args)
-            except Exception as e:
-                raise Failure(f"the flat module raises on the sample: {type(e).__name__}: "
-                              f"{str(e).strip().splitlines()[-1]}")
-            try:
-                compare(actual, expected, "out", self.notes)
-                compare(list(actual_args), list(expected_args), "argument", self.notes)
+                check_error(self.proc, raised, self.src_path, self.flat_path, self.inputs)
             except Failure as failure:
-                self.against_eager(module, actual, actual_args, failure)
+                self.error_as_eager(module, failure)
                 raise
+            return
+        if self.proc.returncode != 0:
+            failure = Failure(f"s2t-opt exited {self.proc.returncode}, the scripted module "
+                              f"returns")
+            self.error_as_eager(module, failure)
+            raise failure
+        flat = torch.jit.load(self.flat_path)
+        for node in flat.forward.graph.nodes():
+            if node.kind() in CONTROL_FLOW:
+                raise Failure(f"not flat: {node}".rstrip())
+        actual_args = torch.load(self.inputs)
+        try:
+            actual = flat(*actual_args)
+        except Exception as e:
+            raise Failure(f"the flat module raises on the sample: {type(e).__name__}: "
+                          f"{str(e).strip().splitlines()[-1]}")
+        try:
+            compare(actual, expected, "out", self.notes)
+            compare(list(actual_args), list(expected_args), "argument", self.notes)
+        except Failure as failure:
+            self.against_eager(module, actual, actual_args, failure)
+            raise
 
     def against_eager(self, module, actual, actual_args, failure):
         """When the flat module and the interpreter disagree, asks eager Python.
@@ -317,7 +325,8 @@ def check_source(source, sample, label="program"):
     name = "s2t_diff_" + re.sub(r"\W", "_", label)
     check = Check(source, sample, workdir, name)
     try:
-        check.run()
+        with PY_LOCK:
+            check.run()
         return None
     except Interpreter:
         return None     # the interpreter is wrong, and s2t is right
@@ -328,6 +337,16 @@ def check_source(source, sample, label="program"):
 
 
 def run_one(seed, index, keep):
+    with PY_LOCK:
+        try:
+            return run_one_locked(seed, index, keep)
+        finally:
+            # Cycles of torch objects are freed here, under the lock: the
+            # collector is off (main), as it would run in any thread.
+            gc.collect()
+
+
+def run_one_locked(seed, index, keep):
     program_seed = f"{seed}:{index}"
     program = generate(program_seed)
     sample = program.make_sample(random.Random(f"sample:{program_seed}"))
@@ -454,6 +473,7 @@ def main():
     parser.add_argument("--quiet", action="store_true", help="no line per passing program")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    gc.disable()
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
     indices = args.only or list(range(args.start, args.start + args.count))
