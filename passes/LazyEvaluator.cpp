@@ -12,6 +12,8 @@
 
 #include "passes/LazyEvaluator.h"
 
+#include "ir/OperatorFacts.h"
+
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/jit_log.h>
@@ -310,25 +312,9 @@ c10::optional<std::vector<int64_t>> convolutionOutputSizes(bool general,
 /// would make the kernel raise: the general path then decides.
 c10::optional<std::vector<int64_t>> nativeOutputSizes(Symbol kind,
                                                       const Stack &stack) {
-  static const std::unordered_set<Symbol> sameShape = [] {
-    std::unordered_set<Symbol> result;
-    for (const char *name :
-         {"aten::batch_norm", "aten::instance_norm", "aten::group_norm",
-          "aten::layer_norm", "aten::relu", "aten::relu_", "aten::relu6",
-          "aten::hardswish", "aten::hardswish_", "aten::hardsigmoid",
-          "aten::hardsigmoid_", "aten::hardtanh", "aten::hardtanh_",
-          "aten::silu", "aten::silu_", "aten::gelu", "aten::sigmoid",
-          "aten::sigmoid_", "aten::tanh", "aten::tanh_", "aten::dropout",
-          "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
-          "aten::elu", "aten::elu_", "aten::leaky_relu", "aten::leaky_relu_",
-          "aten::softmax", "aten::log_softmax", "aten::contiguous",
-          "aten::_transformer_encoder_layer_fwd"})
-      result.insert(Symbol::fromQualString(name));
-    return result;
-  }();
   if (stack.empty() || !stack[0].isTensor() || !stack[0].toTensor().defined())
     return c10::nullopt;
-  if (sameShape.count(kind))
+  if (keepsInputSizes(kind))
     return sameShapeOutputSizes(kind, stack);
   static const Symbol conv[] = {Symbol::fromQualString("aten::conv1d"),
                                 Symbol::fromQualString("aten::conv2d"),

@@ -24,6 +24,7 @@
 
 #include "ir/AbstractValue.h"
 #include "ir/Error.h"
+#include "ir/OperatorFacts.h"
 #include "ir/OperatorLibraries.h"
 #include "ir/SampleSpec.h"
 #include "ir/SourceLocation.h"
@@ -686,21 +687,12 @@ bool keepsSizes(const Node *node) {
   static const std::unordered_set<Symbol> kinds = [] {
     std::unordered_set<Symbol> result;
     for (const char *name :
-         {"aten::batch_norm", "aten::instance_norm", "aten::group_norm",
-          "aten::layer_norm", "aten::relu", "aten::relu_", "aten::relu6",
-          "aten::hardswish", "aten::hardswish_", "aten::hardsigmoid",
-          "aten::hardsigmoid_", "aten::hardtanh", "aten::hardtanh_",
-          "aten::silu", "aten::silu_", "aten::gelu", "aten::sigmoid",
-          "aten::sigmoid_", "aten::tanh", "aten::tanh_", "aten::dropout",
-          "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
-          "aten::elu", "aten::elu_", "aten::leaky_relu", "aten::leaky_relu_",
-          "aten::softmax", "aten::log_softmax", "aten::contiguous",
-          "aten::clone", "aten::neg", "aten::abs", "aten::exp", "aten::log",
+         {"aten::clone", "aten::neg", "aten::abs", "aten::exp", "aten::log",
           "aten::sqrt", "aten::rsqrt", "aten::detach", "aten::to"})
       result.insert(Symbol::fromQualString(name));
     return result;
   }();
-  if (kinds.count(node->kind()))
+  if (keepsInputSizes(node->kind()) || kinds.count(node->kind()))
     return true;
   // Arithmetic with a scalar, and in-place arithmetic (which cannot resize).
   static const std::unordered_set<Symbol> arithmetic = {
