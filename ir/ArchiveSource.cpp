@@ -15,6 +15,8 @@
 #include <torch/csrc/jit/frontend/lexer.h>
 #include <torch/csrc/jit/frontend/parser.h>
 #include <torch/csrc/jit/frontend/tree_views.h>
+#include <torch/csrc/jit/serialization/pickle.h>
+#include <torch/csrc/jit/serialization/source_range_serialization.h>
 
 #include <optional>
 #include <set>
@@ -131,7 +133,84 @@ void skipLine(Lexer &lexer) {
   lexer.nextIf(TK_NEWLINE);
 }
 
+[[noreturn]] void corruptDebugInfo(const std::string &recordName,
+                                   const std::string &what) {
+  conversionError(recordName + ": corrupt debug information (" + what + ")");
+}
+
+/// The checks of checkArchiveDebugInfo, on the unpickled record.
+void checkDebugInfo(const std::string &recordName, const c10::IValue &value) {
+  if (!value.isTuple())
+    corruptDebugInfo(recordName, "not a tuple");
+  const auto &top = value.toTupleRef().elements();
+  // Either (FORMAT_WITH_STRING_TABLE, (texts...), (records...)) or the
+  // records themselves, each source then holding its own text.
+  std::vector<std::string> table;
+  const c10::IValue *records = &value;
+  bool withTable = !top.empty() && top[0].isString() &&
+                   top[0].toStringRef() == std::string(kFormatWithStringTable);
+  if (withTable) {
+    if (top.size() != 3 || !top[1].isTuple() || !top[2].isTuple())
+      corruptDebugInfo(recordName, "a string-table header that is not (format, texts, records)");
+    for (const c10::IValue &text : top[1].toTupleRef().elements()) {
+      if (!text.isString())
+        corruptDebugInfo(recordName, "a string table entry that is not a string");
+      table.push_back(text.toStringRef());
+    }
+    records = &top[2];
+  }
+  auto index = [&](const c10::IValue &value) -> const std::string & {
+    if (!value.isInt() || value.toInt() < 0 ||
+        static_cast<uint64_t>(value.toInt()) >= table.size())
+      corruptDebugInfo(recordName, "a string table index out of range");
+    return table[static_cast<size_t>(value.toInt())];
+  };
+  for (const c10::IValue &record : records->toTupleRef().elements()) {
+    // (byte offset, (source, start, end)[, tag])
+    if (!record.isTuple() || record.toTupleRef().elements().size() < 2)
+      corruptDebugInfo(recordName, "a record that is not (offset, range, ...)");
+    const auto &fields = record.toTupleRef().elements();
+    if (!fields[kByteOffsetIndex].isInt() ||
+        !fields[kSourceRangeIndex].isTuple() ||
+        fields[kSourceRangeIndex].toTupleRef().elements().size() != 3)
+      corruptDebugInfo(recordName, "a record that is not (offset, range, ...)");
+    const auto &range = fields[kSourceRangeIndex].toTupleRef().elements();
+    if (!range[0].isTuple() || range[0].toTupleRef().elements().size() != 3 ||
+        !range[1].isInt() || !range[2].isInt())
+      corruptDebugInfo(recordName, "a range that is not (source, start, end)");
+    const auto &source = range[0].toTupleRef().elements();
+    size_t length = 0;
+    if (withTable) {
+      if (!source[0].isIntList() || !source[2].isInt())
+        corruptDebugInfo(recordName, "a source that is not (lines, file, line)");
+      for (int64_t line : source[0].toIntVector())
+        length += index(c10::IValue(line)).size();
+      index(source[1]);
+    } else {
+      if (!source[0].isString() ||
+          !(source[1].isNone() || source[1].isString()) || !source[2].isInt())
+        corruptDebugInfo(recordName, "a source that is not (text, file, line)");
+      length = source[0].toStringRef().size();
+    }
+    int64_t start = range[1].toInt(), end = range[2].toInt();
+    if (start < 0 || end < start || static_cast<uint64_t>(end) > length)
+      corruptDebugInfo(recordName, "a range [" + std::to_string(start) + ", " + std::to_string(end) +
+           ") outside its text of " + std::to_string(length) + " bytes");
+  }
+}
+
 } // namespace
+
+void checkArchiveDebugInfo(const std::string &recordName,
+                           const std::string &bytes) {
+  c10::IValue value;
+  try {
+    value = torch::jit::unpickle(bytes.data(), bytes.size());
+  } catch (const std::exception &e) {
+    corruptDebugInfo(recordName, firstMessageLine(e.what()));
+  }
+  checkDebugInfo(recordName, value);
+}
 
 bool isArchiveSource(const std::string &recordName) {
   return recordName.rfind("code/", 0) == 0 && recordName.size() > 3 &&

@@ -6,7 +6,8 @@
 // a listed hook its `def`. Where one is missing, torch::jit::load reads past
 // the end of a tree (an unchecked SmallVector index) or dereferences a map's
 // end(): undefined behaviour, a segfault under AddressSanitizer. These checks
-// run on the parsed source first and turn such a class into an error.
+// run on the parsed source first and turn such a class into an error. The
+// source ranges of the code's debug information get the same treatment.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -23,5 +24,13 @@ void checkArchiveSource(const std::string &recordName, const std::string &text);
 
 /// Whether the archive record `recordName` is TorchScript source.
 bool isArchiveSource(const std::string &recordName);
+
+/// Checks the source ranges of the `.debug_pkl` record `recordName` (the
+/// debug information of a code/ record), which LibTorch reads without
+/// bounds checks when it first needs a node's original location: string
+/// table indices, and ranges within their text. Throws an s2t::Error
+/// `RECORD: corrupt debug information (...)` otherwise.
+void checkArchiveDebugInfo(const std::string &recordName,
+                           const std::string &bytes);
 
 } // namespace s2t

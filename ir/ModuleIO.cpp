@@ -118,7 +118,8 @@ void readSourceRanges(const Module &module) {
 ///    .debug_pkl): LibTorch's unpickler allocates whatever length a string
 ///    claims before reading it, so a corrupt one would take gigabytes
 ///    (rewritePickleAppends throws on one past the end);
-///  - the class bodies of its code/ records (ir/ArchiveSource.h).
+///  - the class bodies of its code/ records and the source ranges of their
+///    debug information (ir/ArchiveSource.h).
 void checkArchiveRecords(const std::string &path) {
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> opened;
   try {
@@ -153,8 +154,11 @@ void checkArchiveRecords(const std::string &path) {
     std::string contents(static_cast<const char *>(data.get()), size);
     if (pickle)
       rewritePickleAppends(contents);
-    else
+    if (source)
       checkArchiveSource(name, contents);
+    else if (name.size() > 10 &&
+             name.compare(name.size() - 10, 10, ".debug_pkl") == 0)
+      checkArchiveDebugInfo(name, contents);
   }
 }
 

@@ -15,15 +15,23 @@ torch.jit.save never writes, which LibTorch's importer reads out of bounds on
   hook-without-def.pt              a listed forward hook without its method
   namedtuple-field-without-type.pt a NamedTuple field `x = 1`
   enum-member-without-value.pt     an Enum member `RED : int`
+
+and archives whose code's debug information (`.debug_pkl`) LibTorch would
+read out of bounds when it looks up a node's original source range:
+
+  debug-info-index-out-of-range.pt a string table index past the table
+  debug-info-range-past-text.pt    a range that ends past its text
 """
 import enum
 import os
+import pickle
 import random
 import sys
 import zipfile
 from typing import NamedTuple
 
 import torch
+import torch.jit._pickle
 
 
 class Threshold(torch.nn.Module):
@@ -81,6 +89,33 @@ def edit(source, target, record, old, new):
             sys.exit(f"bad_archives.py: no record {record} in {source}")
 
 
+class IntList:
+    """Pickles as TorchScript's List[int] (torch.jit._pickle.build_intlist)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __reduce__(self):
+        return (torch.jit._pickle.build_intlist, (self.values,))
+
+
+def debug_info(texts, lines, start, end):
+    """A .debug_pkl in the string-table format with one source range: the
+    source made of the `texts` entries `lines`, from `start` to `end`."""
+    source = (IntList(lines), 0, 1)
+    record = (0, (source, start, end), -1)
+    return pickle.dumps(("FORMAT_WITH_STRING_TABLE", tuple(texts), (record,)), protocol=2)
+
+
+def replace_record(source, target, record, data):
+    """Copies the archive `source` to `target` with the record whose name
+    ends with `record` holding `data`."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for entry in zin.infolist():
+            zout.writestr(entry, data if entry.filename.endswith(record)
+                          else zin.read(entry))
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -106,6 +141,11 @@ def main():
     edit(threshold, os.path.join(out, "hook-without-def.pt"),
          "code/__torch__.py", "  __buffers__ = []\n",
          '  __buffers__ = []\n  __forward_hooks__ = ["missing_hook", ]\n')
+
+    replace_record(threshold, os.path.join(out, "debug-info-index-out-of-range.pt"),
+                   ".debug_pkl", debug_info(["", "x = 1"], [1, 7], 0, 1))
+    replace_record(threshold, os.path.join(out, "debug-info-range-past-text.pt"),
+                   ".debug_pkl", debug_info(["", "x = 1"], [1, 0], 0, 500))
 
     split = os.path.join(out, "split.pt")
     save(Split(), split)
