@@ -27,8 +27,8 @@ bool isArchiveSource(const std::string &recordName);
 
 /// Checks the source ranges of the `.debug_pkl` record `recordName` (the
 /// debug information of a code/ record), which LibTorch reads without
-/// bounds checks when it first needs a node's original location: string
-/// table indices, and ranges within their text. Throws an s2t::Error
+/// bounds checks when it first needs a node's original location: their
+/// structure and their indices into the string table. Throws an s2t::Error
 /// `RECORD: corrupt debug information (...)` otherwise.
 void checkArchiveDebugInfo(const std::string &recordName,
                            const std::string &bytes);

@@ -20,7 +20,6 @@ and archives whose code's debug information (`.debug_pkl`) LibTorch would
 read out of bounds when it looks up a node's original source range:
 
   debug-info-index-out-of-range.pt a string table index past the table
-  debug-info-range-past-text.pt    a range that ends past its text
 """
 import enum
 import os
@@ -144,8 +143,6 @@ def main():
 
     replace_record(threshold, os.path.join(out, "debug-info-index-out-of-range.pt"),
                    ".debug_pkl", debug_info(["", "x = 1"], [1, 7], 0, 1))
-    replace_record(threshold, os.path.join(out, "debug-info-range-past-text.pt"),
-                   ".debug_pkl", debug_info(["", "x = 1"], [1, 0], 0, 500))
 
     split = os.path.join(out, "split.pt")
     save(Split(), split)
