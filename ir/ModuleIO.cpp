@@ -152,8 +152,13 @@ void checkArchiveRecords(const std::string &path) {
       continue;
     auto [data, size] = reader.getRecord(name);
     std::string contents(static_cast<const char *>(data.get()), size);
-    if (pickle)
-      rewritePickleAppends(contents);
+    if (pickle) {
+      try {
+        rewritePickleAppends(contents);
+      } catch (const std::runtime_error &e) {
+        throw std::runtime_error(name + ": " + e.what());
+      }
+    }
     if (source)
       checkArchiveSource(name, contents);
     else if (name.size() > 10 &&

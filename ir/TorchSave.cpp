@@ -22,6 +22,18 @@ std::string rewritePickleAppends(const std::string &pickle) {
   std::vector<std::pair<size_t, char>> replaceAt; // APPEND/SETITEM -> ...S
   size_t pos = 0;
   auto fail = [&]() { return pickle; };
+  // LibTorch's unpickler pops its stack and its marks without checking that
+  // they hold anything: a pickle that takes more than it put there would
+  // make it read out of bounds.
+  auto underflow = [&](size_t at) {
+    throw std::runtime_error(
+        "the pickle takes more values than it put on its stack (opcode 0x" +
+        [](unsigned char op) {
+          const char *hex = "0123456789abcdef";
+          return std::string{hex[op >> 4], hex[op & 15]};
+        }(static_cast<unsigned char>(pickle[at])) +
+        " at byte " + std::to_string(at) + ")");
+  };
   // LibTorch's unpickler allocates and fills what a length field claims
   // before it reads: a corrupt length would take gigabytes.
   auto tooLong = [&](size_t length) {
@@ -133,7 +145,7 @@ std::string rewritePickleAppends(const std::string &pickle) {
     case 0x85: case 0x86: case 0x87: { // TUPLE1..3
       size_t n = op - 0x84;
       if (starts.size() < n)
-        return fail();
+        underflow(at);
       size_t start = starts[starts.size() - n];
       starts.resize(starts.size() - n);
       starts.push_back(start);
@@ -142,33 +154,33 @@ std::string rewritePickleAppends(const std::string &pickle) {
     case 't': case 'l': case 'd': { // TUPLE, LIST, DICT
       size_t start = marks.empty() ? 0 : marks.back().second;
       if (!popToMark())
-        return fail();
+        underflow(at);
       marks.pop_back();
       starts.push_back(start);
       break;
     }
     case 'a': // APPEND: the item on top goes into the list below it
       if (starts.size() < 2)
-        return fail();
+        underflow(at);
       insertMarkAt.push_back(starts.back());
       replaceAt.emplace_back(at, 'e');
       starts.pop_back();
       break;
     case 'e': case 'u': // APPENDS, SETITEMS
-      if (!popToMark())
-        return fail();
+      if (!popToMark() || starts.empty())
+        underflow(at);
       marks.pop_back();
       break;
     case 's': // SETITEM: key and value on top go into the dict below them
       if (starts.size() < 3)
-        return fail();
+        underflow(at);
       insertMarkAt.push_back(starts[starts.size() - 2]);
       replaceAt.emplace_back(at, 'u');
       starts.resize(starts.size() - 2);
       break;
     case 'R': case 0x81: { // REDUCE, NEWOBJ
       if (starts.size() < 2)
-        return fail();
+        underflow(at);
       size_t start = starts[starts.size() - 2];
       starts.resize(starts.size() - 2);
       starts.push_back(start);
@@ -176,12 +188,12 @@ std::string rewritePickleAppends(const std::string &pickle) {
     }
     case 'b': // BUILD
       if (starts.size() < 2)
-        return fail();
+        underflow(at);
       starts.pop_back();
       break;
     case 'Q': // BINPERSID
       if (starts.empty())
-        return fail();
+        underflow(at);
       break;
     case '.': // STOP
       pos = pickle.size();

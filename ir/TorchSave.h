@@ -21,10 +21,12 @@ namespace s2t {
 c10::IValue loadTorchSave(const std::vector<char> &bytes);
 
 /// Rewrites every APPEND / SETITEM opcode of a pickle (protocol 2, as
-/// torch.save writes) into MARK ... APPENDS / SETITEMS. Returns the pickle unchanged if it meets an opcode
-/// it does not know; throws std::runtime_error if a string's length runs past
-/// the end or a memo index exceeds the pickle's size (LibTorch's unpickler
-/// would allocate that much). Exposed for tests.
+/// torch.save writes) into MARK ... APPENDS / SETITEMS. Returns the pickle
+/// unchanged if it meets an opcode it does not know. Throws
+/// std::runtime_error where LibTorch's unpickler would not check: a string
+/// whose length runs past the end or a memo index past the pickle's size (it
+/// would allocate that much), and an opcode that takes more values or marks
+/// than the stack holds (it would read out of bounds). Exposed for tests.
 std::string rewritePickleAppends(const std::string &pickle);
 
 } // namespace s2t

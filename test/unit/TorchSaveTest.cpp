@@ -53,3 +53,30 @@ TEST(TorchSaveTest, MemoIndexPastThePickleIsAnError) {
   std::string fine = "\x80\x02K\x01r\x00\x00\x00\x00" "."s;
   EXPECT_EQ(s2t::rewritePickleAppends(fine), fine);
 }
+
+// Found by ArchiveFuzzer: a .debug_pkl whose first opcode after PROTO is
+// BUILD, with nothing on the stack; LibTorch's unpickler popped an empty
+// vector (SEGV under AddressSanitizer). Every opcode that takes values or a
+// mark is checked against what the pickle put there.
+TEST(TorchSaveTest, TakingMoreThanTheStackHoldsIsAnError) {
+  auto message = [](const std::string &pickle) {
+    try {
+      s2t::rewritePickleAppends(pickle);
+    } catch (const std::runtime_error &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("\x80\x02" "b."s),
+            "the pickle takes more values than it put on its stack (opcode "
+            "0x62 at byte 2)");
+  EXPECT_NE(message("\x80\x02" "t."s), "no error");        // TUPLE, no MARK
+  EXPECT_NE(message("\x80\x02" "K\x01\x86."s), "no error"); // TUPLE2 of one
+  EXPECT_NE(message("\x80\x02" "(K\x01" "e."s), "no error"); // APPENDS, no list
+  EXPECT_NE(message("\x80\x02" "K\x01R."s), "no error");    // REDUCE of one
+  EXPECT_NE(message("\x80\x02" "Q."s), "no error");         // BINPERSID
+  // The same opcodes with what they take are fine.
+  EXPECT_EQ(message("\x80\x02" "(K\x01K\x02t."s), "no error");
+  EXPECT_EQ(message("\x80\x02" "K\x01K\x02\x86."s), "no error");
+  EXPECT_EQ(message("\x80\x02" "](K\x01" "e."s), "no error");
+}
