@@ -62,8 +62,8 @@ std::vector<std::string> decisionWarnings(const SpecializeResult &result) {
     size_t first;
     const Decision *decision;
     DecisionCategory category = DecisionCategory::Constant;
-    std::map<std::string, int64_t> outcomes;
-    std::vector<std::string> dependsOn;
+    std::map<std::string, int64_t> outcomes = {};
+    std::vector<std::string> dependsOn = {};
     bool residual = false, checked = false;
   };
   std::vector<Site> sites;

@@ -465,7 +465,25 @@ struct LazyEvaluator::State {
   /// The first known value holding a tensor of each storage: known values
   /// (arguments, attributes) that share memory start in one alias class.
   std::unordered_map<const c10::StorageImpl *, Value *> storages;
+  /// The meta tensors inside known values (shape-only elements of a list or
+  /// tuple argument, `[f32[3,320,320]]`), each with the value that brought
+  /// it: a kernel that would read one needs data the sample does not give.
+  std::unordered_map<const c10::TensorImpl *, const Value *> shapeOnlyTensors;
   int64_t *kernelsRun = nullptr;
+
+  /// The value that brought a shape-only tensor on `stack`, if any.
+  const Value *shapeOnlySource(const Stack &stack) const {
+    const Value *source = nullptr;
+    for (const IValue &value : stack)
+      forEachTensor(value, [&](const at::Tensor &tensor) {
+        if (!source && tensor.defined() && tensor.is_meta()) {
+          auto it = shapeOnlyTensors.find(tensor.unsafeGetTensorImpl());
+          if (it != shapeOnlyTensors.end())
+            source = it->second;
+        }
+      });
+    return source;
+  }
 
   // --- alias classes ---------------------------------------------------
   const Value *find(const Value *value) {
@@ -711,6 +729,10 @@ struct LazyEvaluator::State {
     try {
       if (runStructural(node, stack)) {
       } else if (mode == Real) {
+        if (!shapeOnlyTensors.empty() && !readsMetadataOnly(node->kind()))
+          if (const Value *source = shapeOnlySource(stack))
+            throw UnknownValue{source, info.origin ? info.origin : node,
+                               /*shapeOnly=*/true};
         // In the grad mode of the process, as the scripted module runs: the
         // results' requires_grad and autograd's errors are the module's.
         operationOf(node, info)(stack);
@@ -946,6 +968,8 @@ void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
   // Two arguments may be one tensor, or views of one (torch.save keeps
   // that): a write through one is a write to the other.
   forEachTensor(sample, [&](const at::Tensor &tensor) {
+    if (tensor.defined() && tensor.is_meta() && !sample.isTensor())
+      s.shapeOnlyTensors.emplace(tensor.unsafeGetTensorImpl(), value);
     if (!tensor.defined() || !tensor.has_storage())
       return;
     auto seen = s.storages.emplace(tensor.storage().unsafeGetStorageImpl(),

@@ -1540,12 +1540,12 @@ void Specializer::walkLoop(const Node *node) {
 void Specializer::walkCall(const Node *node, const Graph &callee,
                            std::vector<AV> calleeInputs) {
   ++result_.callsInlined;
-  struct Restore {
-    std::shared_ptr<const CallSite> &site, saved;
-    ~Restore() { site = std::move(saved); }
-  } restore{callSite_, callSite_};
-  callSite_ = std::make_shared<const CallSite>(CallSite{node, callSite_});
+  std::shared_ptr<const CallSite> caller = callSite_;
+  callSite_ = std::make_shared<const CallSite>(CallSite{node, caller});
   std::vector<AV> outputs = walkGraph(callee, std::move(calleeInputs));
+  // Not restored when the walk throws: what is thrown through a call ends
+  // the conversion, and its message (run()'s catch) names these call sites.
+  callSite_ = std::move(caller);
   for (size_t i = 0; i < outputs.size(); ++i)
     bind(node->outputs()[i], std::move(outputs[i]));
 }

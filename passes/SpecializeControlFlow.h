@@ -41,13 +41,13 @@ struct Decision {
   /// What the decision read, as `x.size(0)`, `x.dim()`, `x.dtype`, `x` (its
   /// values), `n`, `x is None`, `len(xs)`; empty when the decision follows
   /// from the decisions on the path to it (a loop index, say).
-  std::vector<std::string> dependsOn;
+  std::vector<std::string> dependsOn = {};
   /// Value: the value baked in, as text.
-  std::string value;
+  std::string value = {};
   /// Kept in the flat graph because it could not be decided
   /// (--allow-residual); `reason` says why.
   bool residual = false;
-  std::string reason;
+  std::string reason = {};
   /// A run-time check of this decision was put into the graph (--guards).
   bool checked = false;
 
