@@ -804,11 +804,35 @@ struct LazyEvaluator::State {
       ++*kernelsRun;
   }
 
-  /// Computes the meta outputs of a single-tensor-output operator from
-  /// torch's registered shape function (torch/jit/_shape_functions.py), for
-  /// operators LibTorch has no meta kernel for (convolution, batch norm, ...).
-  /// `stack` holds the meta inputs; on success it holds the outputs.
+  /// Computes the meta outputs of an operator LibTorch has no meta kernel
+  /// for (convolution, batch norm, ...) from its sizes (shapeFunctionOutputs).
+  /// `stack` holds the meta inputs; on success it holds the outputs, which
+  /// require grad as autograd would make them: when grad mode is on, an input
+  /// requires grad and the output is of a floating or complex dtype.
   bool runShapeFunction(Node *node, NodeInfo &info, Stack &stack) {
+    bool inputRequiresGrad = false;
+    if (at::GradMode::is_enabled())
+      for (const IValue &value : stack)
+        forEachTensor(value, [&](const at::Tensor &tensor) {
+          inputRequiresGrad |= tensor.defined() && tensor.requires_grad();
+        });
+    if (!shapeFunctionOutputs(node, info, stack))
+      return false;
+    if (inputRequiresGrad)
+      for (IValue &value : stack)
+        if (value.isTensor() && value.toTensor().defined()) {
+          at::Tensor tensor = value.toTensor();
+          if (at::isFloatingType(tensor.scalar_type()) ||
+              at::isComplexType(tensor.scalar_type()))
+            tensor.requires_grad_(true);
+        }
+    return true;
+  }
+
+  /// The meta outputs of a single-tensor-output operator from its sizes:
+  /// nativeOutputSizes, or torch's registered shape function
+  /// (torch/jit/_shape_functions.py). Their results do not require grad.
+  bool shapeFunctionOutputs(Node *node, NodeInfo &info, Stack &stack) {
     static const Symbol multiHeadAttention =
         Symbol::fromQualString("aten::_native_multi_head_attention");
     if (node->kind() == multiHeadAttention) {

@@ -414,6 +414,19 @@ class Program(torch.nn.Module):
 """, lambda: (torch.ones(2, 3),))
 
 
+# The output of an operator without a meta kernel, sized by a shape function
+# (torch.where here), did not require grad when its input did: s2t decided
+# `t.requires_grad` false where the interpreter finds it true.
+case("requires-grad-through-a-shape-function", "seed 125, program 125", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        t = torch.where(x > 0.0, x, x * 2.0)
+        if t.requires_grad:
+            return t + 1.0
+        return t - 1.0
+""", lambda: (torch.tensor([[0.5, -1.5], [2.0, -0.25]]).requires_grad_(),))
+
+
 def main():
     names = sys.argv[1:]
     failed = 0
