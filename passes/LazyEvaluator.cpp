@@ -773,8 +773,8 @@ struct LazyEvaluator::State {
         return;
       }
       // The scripted module stops at the first operation that fails, in
-      // program order; decisions compute out of order: check those before.
-      checkAll(node);
+      // program order; decisions compute out of order: run those before.
+      runAllReal(node);
       onFailure(node, info.origin, e.what());
       return;
     }
@@ -940,6 +940,29 @@ struct LazyEvaluator::State {
   }
 
   /// Runs every emitted node before `end` (all of them if null) that nothing
+  /// has run yet on real values, in program order, skipping those that need
+  /// what the sample does not give. A failure is reported (onFailure).
+  void runAllReal(Node *end = nullptr) {
+    for (size_t i = 0; i < order.size() && order[i] != end; ++i) {
+      Node *node = order[i];
+      if (ran(node, Real))
+        continue;
+      try {
+        std::vector<Value *> targets(node->outputs().begin(),
+                                     node->outputs().end());
+        if (targets.empty()) {
+          evaluate({node->inputs().begin(), node->inputs().end()}, Real);
+          if (!ran(node, Real))
+            run(node, Real);
+        } else {
+          evaluate(targets, Real);
+        }
+      } catch (const UnknownValue &) {
+      }
+    }
+  }
+
+  /// Runs every emitted node before `end` (all of them if null) that nothing
   /// has run yet on meta values, in program order.
   void checkAll(Node *end = nullptr) {
     for (Node *node : order) {
@@ -1092,6 +1115,8 @@ void LazyEvaluator::emitted(Node *node, const Node *origin) {
 }
 
 void LazyEvaluator::checkAll() { state_->checkAll(); }
+
+void LazyEvaluator::runAll() { state_->runAllReal(); }
 
 c10::IValue LazyEvaluator::real(Value *value) {
   state_->evaluate({value}, State::Real);

@@ -79,6 +79,12 @@ public:
   /// kernel unless a meta kernel fails: then the real values confirm the
   /// error. Errors that only data shows are not seen (docs/semantics.md).
   void checkAll();
+  /// Runs every emitted operation not run yet on real values, in program
+  /// order (skipping those that need what the sample does not give): called
+  /// when the sample's path is about to be reported as failing, since the
+  /// interpreter would run them all first. The first that fails is reported
+  /// through the FailureHandler instead.
+  void runAll();
   /// Whether the sample value of `value` is known without running anything.
   bool isKnown(Value *value) const;
   /// The device a tensor value lives on in the sample run.

@@ -1226,6 +1226,7 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
       cached = operations_.emplace(node, node->getOperation()).first;
     cached->second(stack);
   } catch (const std::exception &e) {
+    evaluator_.runAll(); // an operation before this one may fail first
     conversionError(where(node) + ": running " +
                     node->kind().toQualString() +
                     " on the sample failed: " + firstMessageLine(e.what()));
@@ -1611,6 +1612,7 @@ void Specializer::walkRaise(const Node *node) {
   }
   if (kind.empty())
     kind = "Exception";
+  evaluator_.runAll(); // an operation before the raise may fail first
   conversionError(where(node) + ": the sample's path raises " + kind +
                   ": " + message);
 }

@@ -427,6 +427,20 @@ class Program(torch.nn.Module):
 """, lambda: (torch.tensor([[0.5, -1.5], [2.0, -0.25]]).requires_grad_(),))
 
 
+# An in-place add whose source overlaps what it writes (x.add_(x[0])) fails
+# only on real memory, and nothing needed its value; a raise later on the
+# sample's path was reported instead of it. When the path fails, every
+# operation before it now runs first.
+case("overlapping-inplace-before-a-raise", "seed 128, program 197", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor, n: int) -> Tensor:
+        x.add_(x[0])
+        if n > 0:
+            raise ValueError("positive")
+        return x
+""", lambda: (torch.ones(3, 3), 1))
+
+
 def main():
     names = sys.argv[1:]
     failed = 0
