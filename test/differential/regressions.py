@@ -441,6 +441,21 @@ class Program(torch.nn.Module):
 """, lambda: (torch.ones(3, 3), 1))
 
 
+# TorchScript's executor merges the two `torch.cat(xs).sum()` across the
+# write through a view of x (x.unsqueeze(0).add_): the interpreter reads the
+# old sum, eager Python and the flat graph the new one (a TORCH case). The
+# flat graph's clean-up must not merge them either.
+case("cat-of-a-list-across-a-write-through-a-view", "seed 130, program 9", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        xs = [x]
+        t = torch.where(torch.cat(xs).sum() > x, torch.cat(xs).sum(), x)
+        x.unsqueeze(0).add_(1.0)
+        u = torch.where(torch.cat(xs).sum() > x, torch.cat(xs).sum(), x)
+        return t + u
+""", lambda: (torch.tensor([[0.4, 0.7, -0.2, -0.04]], dtype=torch.float64),))
+
+
 def main():
     names = sys.argv[1:]
     failed = 0
