@@ -86,27 +86,17 @@ void checkClassBody(const ClassDef &classDef) {
   }
 }
 
-/// NamedTuple fields are `name : T` or `name : T = DEFAULT`.
-void checkNamedTupleBody(const ClassDef &classDef) {
+/// NamedTuple fields are `name : T` or `name : T = DEFAULT`; Enum members
+/// are `NAME = VALUE`. Refuses the first assignment without the part the
+/// importer reads (`typed`: the type, else the value).
+void checkEachAssignHas(const ClassDef &classDef, bool typed,
+                        const std::string &what) {
   for (const Stmt &statement : classDef.body()) {
     if (statement.kind() != TK_ASSIGN)
       continue;
     Assign assign(statement);
-    if (!assign.type().present())
-      reject(assign.range(), "NamedTuple '" + classDef.name().name() +
-                                 "' has a field without a type");
-  }
-}
-
-/// Enum members are `NAME = VALUE`.
-void checkEnumBody(const ClassDef &classDef) {
-  for (const Stmt &statement : classDef.body()) {
-    if (statement.kind() != TK_ASSIGN)
-      continue;
-    Assign assign(statement);
-    if (!assign.rhs().present())
-      reject(assign.range(), "Enum '" + classDef.name().name() +
-                                 "' has a member without a value");
+    if (!(typed ? assign.type().present() : assign.rhs().present()))
+      reject(assign.range(), what);
   }
 }
 
@@ -121,9 +111,13 @@ void checkClass(const ClassDef &classDef) {
   if (base.empty() || base == "Module")
     checkClassBody(classDef);
   else if (base == "NamedTuple")
-    checkNamedTupleBody(classDef);
+    checkEachAssignHas(classDef, /*typed=*/true,
+                       "NamedTuple '" + classDef.name().name() +
+                           "' has a field without a type");
   else if (base == "Enum")
-    checkEnumBody(classDef);
+    checkEachAssignHas(classDef, /*typed=*/false,
+                       "Enum '" + classDef.name().name() +
+                           "' has a member without a value");
 }
 
 /// Skips the rest of the current line (`import ...`, `op_version_set = N`).
