@@ -109,6 +109,25 @@ bool floatingOfOneDtype(const at::Tensor &input, const Stack &stack) {
   return true;
 }
 
+void forEachTensor(const c10::IValue &value,
+                   const std::function<void(const at::Tensor &)> &visit);
+
+/// Whether the defined tensors on `stack` (lists of tensors included) have
+/// more than one dtype.
+bool mixesDtypes(const Stack &stack) {
+  c10::optional<at::ScalarType> seen;
+  bool mixed = false;
+  for (const IValue &value : stack)
+    forEachTensor(value, [&](const at::Tensor &tensor) {
+      if (!tensor.defined())
+        return;
+      if (seen && *seen != tensor.scalar_type())
+        mixed = true;
+      seen = tensor.scalar_type();
+    });
+  return mixed;
+}
+
 /// Whether `value` is None or a 1-d tensor of `size` elements (a norm's
 /// weight, bias or running statistic; a convolution's bias).
 bool absentOrVectorOf(const IValue &value, int64_t size) {
@@ -753,6 +772,11 @@ struct LazyEvaluator::State {
               noMetaKernel.insert(schema);
             stack = std::move(inputs);
           }
+          // Meta kernels accept dtype mixes that the CPU kernels refuse
+          // (mm of a double and a float): confirm a mix on stand-ins.
+          if (!unimplemented && !info.random && mixesDtypes(inputs) &&
+              !outputDtype(node, info, inputs))
+            throw std::runtime_error("the kernel refuses these dtypes");
         }
         // Without a meta kernel, try torch's shape function instead.
         if (unimplemented && !runShapeFunction(node, info, stack))
@@ -822,9 +846,11 @@ struct LazyEvaluator::State {
       for (IValue &value : stack)
         if (value.isTensor() && value.toTensor().defined()) {
           at::Tensor tensor = value.toTensor();
+          // Not a leaf, as an operator's result is: in-place operations
+          // on it are allowed (a clone of a meta tensor copies nothing).
           if (at::isFloatingType(tensor.scalar_type()) ||
               at::isComplexType(tensor.scalar_type()))
-            tensor.requires_grad_(true);
+            value = tensor.requires_grad_(true).clone();
         }
     return true;
   }

@@ -295,6 +295,10 @@ private:
   /// Runs `node`'s operator on sample values.
   std::vector<IValue> runOperation(const Node *node, std::vector<IValue> inputs);
   [[noreturn]] void unsupported(const Node *node, const std::string &why);
+  /// Before an error of the sample's path is reported: runs the operations
+  /// emitted so far that nothing ran (LazyEvaluator::runAll), since the
+  /// interpreter would have, and reports the first of them that fails.
+  void runEarlierOperations();
 
   DecisionCategory pathDep() const { return pathDep_; }
   void markMutated(Aggregate &agg, DecisionCategory dep) {
@@ -1226,7 +1230,7 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
       cached = operations_.emplace(node, node->getOperation()).first;
     cached->second(stack);
   } catch (const std::exception &e) {
-    evaluator_.runAll(); // an operation before this one may fail first
+    runEarlierOperations();
     conversionError(where(node) + ": running " +
                     node->kind().toQualString() +
                     " on the sample failed: " + firstMessageLine(e.what()));
@@ -1235,7 +1239,18 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
   return stack;
 }
 
+void Specializer::runEarlierOperations() {
+  try {
+    evaluator_.runAll();
+  } catch (const Error &) {
+    throw; // the first operation that fails on the sample
+  } catch (const std::exception &) {
+    // Not the sample's failure: the error at hand is reported.
+  }
+}
+
 void Specializer::unsupported(const Node *node, const std::string &why) {
+  runEarlierOperations();
   conversionError(where(node) + ": unsupported: " +
                   node->kind().toQualString() + ": " + why);
 }
@@ -1612,7 +1627,7 @@ void Specializer::walkRaise(const Node *node) {
   }
   if (kind.empty())
     kind = "Exception";
-  evaluator_.runAll(); // an operation before the raise may fail first
+  runEarlierOperations();
   conversionError(where(node) + ": the sample's path raises " + kind +
                   ": " + message);
 }

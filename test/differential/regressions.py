@@ -456,6 +456,29 @@ class Program(torch.nn.Module):
 """, lambda: (torch.tensor([[0.4, 0.7, -0.2, -0.04]], dtype=torch.float64),))
 
 
+# LibTorch 1.13's meta kernel of mm accepts a double and a float matrix; the
+# CPU kernel refuses them. An operator whose meta run mixes dtypes is now
+# confirmed on CPU stand-ins of one element.
+case("linear-of-mixed-dtypes-read-for-its-size", "seed 121, program 9", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        if torch.nn.functional.linear(x, torch.ones(3, x.size(1))).size(-1) == 1:
+            return x + 1.0
+        return x
+""", lambda: (torch.tensor([[0.5, 1.5]], dtype=torch.float64),))
+
+
+# The same as overlapping-inplace-before-a-raise, for an error of the walk
+# itself (a list index out of range on the sample).
+case("overlapping-inplace-before-an-index-out-of-range", "seed 122, program 186", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor, n: int) -> Tensor:
+        x.add_(x.narrow(1, 0, 1))
+        xs = [x]
+        return xs[n]
+""", lambda: (torch.ones(1, 3), 3))
+
+
 def main():
     names = sys.argv[1:]
     failed = 0
