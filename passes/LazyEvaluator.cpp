@@ -988,6 +988,33 @@ struct LazyEvaluator::State {
     }
   }
 
+  /// Runs for real, in program order, every emitted node that nothing has
+  /// run yet and that the flat graph will drop: none of its outputs is in
+  /// `live`, and it writes to no input in `live`.
+  void runDropped(const std::unordered_set<const Value *> &live) {
+    for (size_t i = 0; i < order.size(); ++i) {
+      Node *node = order[i];
+      if (ran(node, Real) || node->outputs().empty())
+        continue;
+      bool kept = false;
+      for (const Value *output : node->outputs())
+        kept |= live.count(output) != 0;
+      if (const FunctionSchema *schema = node->maybeSchema())
+        for (size_t j = 0; j < node->inputs().size() &&
+                           j < schema->arguments().size();
+             ++j) {
+          const c10::AliasInfo *alias = schema->arguments()[j].alias_info();
+          kept |= alias && alias->isWrite() && live.count(node->input(j));
+        }
+      if (kept)
+        continue;
+      try {
+        evaluate({node->outputs().begin(), node->outputs().end()}, Real);
+      } catch (const UnknownValue &) {
+      }
+    }
+  }
+
   /// Runs every emitted node before `end` (all of them if null) that nothing
   /// has run yet on meta values, in program order.
   void checkAll(Node *end = nullptr) {
@@ -1143,6 +1170,10 @@ void LazyEvaluator::emitted(Node *node, const Node *origin) {
 void LazyEvaluator::checkAll() { state_->checkAll(); }
 
 void LazyEvaluator::runAll() { state_->runAllReal(); }
+
+void LazyEvaluator::runDropped(const std::unordered_set<const Value *> &live) {
+  state_->runDropped(live);
+}
 
 c10::IValue LazyEvaluator::real(Value *value) {
   state_->evaluate({value}, State::Real);

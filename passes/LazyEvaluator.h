@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace torch {
@@ -85,6 +86,12 @@ public:
   /// interpreter would run them all first. The first that fails is reported
   /// through the FailureHandler instead.
   void runAll();
+  /// Runs for real every emitted operation not run yet that the flat graph
+  /// drops (its outputs are not in `live` and it writes to nothing in
+  /// `live`): its failure on the sample would otherwise be lost, while the
+  /// interpreter, and a trace, would meet it. Failures go to the
+  /// FailureHandler.
+  void runDropped(const std::unordered_set<const Value *> &live);
   /// Whether the sample value of `value` is known without running anything.
   bool isKnown(Value *value) const;
   /// The device a tensor value lives on in the sample run.

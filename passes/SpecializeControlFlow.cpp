@@ -34,6 +34,7 @@
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir_views.h>
 #include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/jit_log.h>
 #include <torch/csrc/jit/runtime/operator.h>
 
@@ -1315,8 +1316,14 @@ SpecializeResult Specializer::run(const Graph &graph,
     failUnknown(current_, unknown);
   }
   // An operation no decision needed must still fail when the sample makes it
-  // fail, as the scripted module and a trace would (docs/semantics.md).
+  // fail, as the scripted module and a trace would (docs/semantics.md): those
+  // the flat graph keeps are checked on metadata (their kernels fail when it
+  // runs), and those it drops as dead are run, just before they go.
   evaluator_.checkAll();
+  torch::jit::EliminateDeadCode(
+      out_->block(), [this](const std::unordered_set<const Value *> &live) {
+        evaluator_.runDropped(live);
+      });
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();
   return std::move(result_);

@@ -479,6 +479,31 @@ class Program(torch.nn.Module):
 """, lambda: (torch.ones(1, 3), 3))
 
 
+# An in-place copy that fails on real memory only (its source overlaps it),
+# into a temporary nothing reads afterwards: the flat graph dropped it as
+# dead, so s2t-opt succeeded where the interpreter raises. Operations the
+# flat graph drops are now run on the sample before they go.
+case("dropped-overlapping-copy", "seed 141, program 48", """
+class Program(torch.nn.Module):
+    def m1(self, a: Tensor, k: int) -> Tensor:
+        t2 = a.amax(0)
+        if t2.sum().item() > 1.0:
+            a.copy_(a.select(0, -1))
+        else:
+            for i9 in range(1 % 4):
+                break
+        return (a - a)
+
+    def forward(self, x: Tensor, y: Optional[Tensor], flag: bool) -> Tuple[Tensor, Tensor]:
+        xs13 = [x]
+        for e15 in x.unbind(0):
+            t16 = self.m1(torch.add(x, x, alpha=2), 0)
+        return torch.cat(xs13).sum(0), torch.maximum(x.mean(-1, keepdim=True), torch.cat(xs13, 1).sum(1, keepdim=True))
+""", lambda: ((s0 := torch.tensor([[-0.5, 1.25, 2.0], [1.5, -0.5, -0.25], [-0.25, 1.25, -0.5]], dtype=torch.float32)),
+ (s1 := torch.tensor([[0.3214818239212036, 0.5687347650527954, 1.8515186309814453], [0.30162590742111206, 0.9596750736236572, -1.2338942289352417], [1.9185163974761963, -0.04362020269036293, 0.2307082861661911]], dtype=torch.float32)),
+ False,))
+
+
 def main():
     names = sys.argv[1:]
     failed = 0
