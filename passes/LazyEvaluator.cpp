@@ -453,6 +453,9 @@ struct LazyEvaluator::State {
     bool hasReal = false;
     bool hasMeta = false;
     bool unknown = false; ///< setUnknown
+    /// Its meta value's strides are not the sample's: it was sized by a
+    /// shape function (contiguous strides), or computed from such a value.
+    bool inexactLayout = false;
     c10::Device device = c10::kCPU;
   };
   struct NodeInfo {
@@ -745,6 +748,7 @@ struct LazyEvaluator::State {
             stack[i] = c10::Device(c10::kMeta);
       }
     }
+    bool sized = false; // by a shape function: strides are made up
     try {
       if (runStructural(node, stack)) {
       } else if (mode == Real) {
@@ -779,8 +783,11 @@ struct LazyEvaluator::State {
             throw std::runtime_error("the kernel refuses these dtypes");
         }
         // Without a meta kernel, try torch's shape function instead.
-        if (unimplemented && !runShapeFunction(node, info, stack))
-          throw NoMetaKernel();
+        if (unimplemented) {
+          if (!runShapeFunction(node, info, stack))
+            throw NoMetaKernel();
+          sized = true;
+        }
       }
     } catch (const std::exception &e) {
       if (checking && dynamic_cast<const NoMetaKernel *>(&e))
@@ -803,6 +810,10 @@ struct LazyEvaluator::State {
       return;
     }
     TORCH_INTERNAL_ASSERT(stack.size() == node->outputs().size());
+    bool inexact = sized;
+    if (mode == Meta)
+      for (Value *input : node->inputs())
+        inexact |= values[input].inexactLayout;
     bool kernel = false;
     for (size_t i = 0; i < stack.size(); ++i) {
       ValueInfo &out = values[node->output(i)];
@@ -817,6 +828,7 @@ struct LazyEvaluator::State {
       }
       out.meta = std::move(stack[i]);
       out.hasMeta = true;
+      out.inexactLayout = inexact;
     }
     if (mode == Real) {
       info.ranReal = true;
@@ -1041,6 +1053,18 @@ struct LazyEvaluator::State {
   bool metaIsExact(Node *node) {
     if (nodes[node].random)
       return false;
+    // The strides of values whose meta strides were made up come from the
+    // real values. (aten::view, which fails on some strides, is left to its
+    // meta kernel: a shape-only input could not be viewed at all otherwise.)
+    static const std::unordered_set<Symbol> readsLayout = {
+        aten::stride, Symbol::fromQualString("aten::is_contiguous"),
+        Symbol::fromQualString("aten::data_ptr")};
+    if (readsLayout.count(node->kind()))
+      for (Value *input : node->inputs()) {
+        auto it = values.find(input);
+        if (it != values.end() && it->second.inexactLayout)
+          return false;
+      }
     bool readsTensor = false;
     for (Value *input : node->inputs())
       readsTensor |= isTensorType(input->type());

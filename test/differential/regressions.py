@@ -504,6 +504,20 @@ class Program(torch.nn.Module):
  False,))
 
 
+# torch.where has no meta kernel in LibTorch 1.13; sized by a shape function,
+# its result got contiguous strides, while the kernel keeps its transposed
+# input's layout: `y.stride(0) == 1` was decided false. Strides made up this
+# way (and strides computed from them) are now read from the real values.
+case("strides-of-a-value-sized-by-a-shape-function", "seed 142, program 23", """
+class Program(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        y = torch.round(torch.where(x > 0.0, x, x * 2.0))
+        if y.stride(0) == 1:
+            return y + 1.0
+        return y - 1.0
+""", lambda: (torch.tensor([[1.5, -2.0], [3.0, 4.5], [-5.0, 6.0]]).t(),))
+
+
 def main():
     names = sys.argv[1:]
     failed = 0
