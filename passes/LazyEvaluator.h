@@ -86,10 +86,11 @@ public:
   /// interpreter would run them all first. The first that fails is reported
   /// through the FailureHandler instead.
   void runAll();
-  /// Runs for real every emitted operation not run yet that the flat graph
-  /// drops (its outputs are not in `live` and it writes to nothing in
-  /// `live`): its failure on the sample would otherwise be lost, while the
-  /// interpreter, and a trace, would meet it. Failures go to the
+  /// Runs for real every emitted in-place operation not run yet whose
+  /// result is not in `live` (the flat graph may drop it): a write whose
+  /// source overlaps what it writes fails
+  /// on real memory only, and that failure would otherwise be lost, while
+  /// the interpreter, and a trace, would meet it. Failures go to the
   /// FailureHandler.
   void runDropped(const std::unordered_set<const Value *> &live);
   /// Whether the sample value of `value` is known without running anything.
