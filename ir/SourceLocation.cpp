@@ -17,6 +17,10 @@ std::string fileLineCol(const torch::jit::SourceRange &range) {
   if (!fileLineCol)
     return "";
   const auto &[file, line, col] = *fileLineCol;
+  // A range of code the compiler made up (the exit transform's `if`) maps to
+  // an empty source with no name: that is no location.
+  if (file.empty())
+    return "";
   // Columns as the graph's own "# file:line:col" comments print them.
   return file + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
@@ -33,8 +37,14 @@ std::string sourceLocation(const torch::jit::Node *node) {
     return "<unknown>";
   const torch::jit::SourceRange &range = node->sourceRange();
   if (range.source()) {
-    auto original = range.findSourceRangeThatGenerated();
-    std::string location = fileLineCol(original ? *original : range);
+    // The user's own source when the archive maps back to it, else the
+    // archive's serialized code (code/__torch__/...).
+    if (auto original = range.findSourceRangeThatGenerated()) {
+      std::string location = fileLineCol(*original);
+      if (!location.empty())
+        return location;
+    }
+    std::string location = fileLineCol(range);
     if (!location.empty())
       return location;
   }
