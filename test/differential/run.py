@@ -39,9 +39,10 @@ just that program (--only I; the same generate.py gives the same program). It en
 and exits 1 if any failed.
 
 The long run (docs/design.md, "Differential testing", says how far it got;
-2 to 3 s a program with --jobs 2 on two busy cores):
+about 0.5 s a program with --jobs 2 on an idle 2-core machine, 1 to 3 s on
+busy cores):
 
-    for s in $(seq 101 110); do
+    for s in $(seq 150 169); do
       /usr/bin/python3 test/differential/run.py --seed $s --count 200 --jobs 2 --quiet
     done
 
