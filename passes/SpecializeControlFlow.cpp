@@ -30,6 +30,7 @@
 #include "ir/SourceLocation.h"
 #include "passes/LazyEvaluator.h"
 
+#include <ATen/ops/empty.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir_views.h>
@@ -311,6 +312,14 @@ private:
   void record(Decision::Kind kind, DecisionCategory category, const Node *node,
               int64_t outcome, std::vector<std::string> dependsOn);
 
+  /// A copy of an attribute's tensors for the evaluator: kernels run on the
+  /// sample write in place to what the graph writes to (`self.count += 1`),
+  /// and that must not change the module the flat graph is saved with, nor a
+  /// LibTorch caller's module. Attributes that share memory share it in
+  /// their copies too.
+  IValue evaluationCopy(const IValue &value);
+  at::Tensor evaluationCopy(const at::Tensor &tensor);
+
   const SpecializeOptions &options_;
   std::shared_ptr<Graph> out_;
   LazyEvaluator evaluator_;
@@ -328,6 +337,9 @@ private:
       moduleParents_;
   /// Flat-graph lists and tuples already unpacked into structures.
   std::unordered_map<const Value *, std::shared_ptr<Aggregate>> unpacked_;
+  /// The copies that the evaluator's kernels see of the module's parameters
+  /// and buffers, one per storage (evaluationCopy).
+  std::unordered_map<const c10::StorageImpl *, c10::Storage> storageCopies_;
   std::unordered_map<const Node *, Operation> operations_;
   DecisionCategory pathDep_ = DecisionCategory::Constant;
   const Node *current_ = nullptr; ///< the node being walked, for messages
@@ -1599,7 +1611,7 @@ void Specializer::walkGetAttr(const Node *node) {
     Value *flat = out_->insertGetAttr(materialize(object, instance->type()), name);
     flat->setType(node->output()->type());
     flat->node()->setSourceRange(node->sourceRange());
-    evaluator_.setKnown(flat, value);
+    evaluator_.setKnown(flat, evaluationCopy(value));
     av = graphValue(flat, object.dep);
   } else {
     av = fromIValue(value, object.dep);
@@ -1609,6 +1621,55 @@ void Specializer::walkGetAttr(const Node *node) {
     attributes_[key].erase(name);
   });
   bind(node->output(), std::move(av));
+}
+
+at::Tensor Specializer::evaluationCopy(const at::Tensor &tensor) {
+  if (!tensor.defined())
+    return tensor;
+  if (tensor.layout() != c10::kStrided || tensor.is_quantized() ||
+      !tensor.has_storage()) {
+    at::Tensor copy = tensor.detach().clone();
+    return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
+  }
+  const c10::Storage &storage = tensor.storage();
+  auto [it, added] = storageCopies_.try_emplace(storage.unsafeGetStorageImpl());
+  if (added) {
+    // All of the storage, byte for byte, so that views of it at any offset
+    // and of any dtype find their elements where they were.
+    at::Tensor bytes =
+        at::empty({0}, tensor.options().dtype(at::kByte))
+            .set_(storage, 0, {static_cast<int64_t>(storage.nbytes())}, {1});
+    it->second = bytes.clone().storage();
+  }
+  at::Tensor copy = at::empty({0}, tensor.options())
+                        .set_(it->second, tensor.storage_offset(),
+                              tensor.sizes(), tensor.strides());
+  return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
+}
+
+IValue Specializer::evaluationCopy(const IValue &value) {
+  if (value.isTensor())
+    return evaluationCopy(value.toTensor());
+  if (value.isList()) {
+    c10::impl::GenericList list(value.toList().elementType());
+    for (const IValue &element : value.toList())
+      list.push_back(evaluationCopy(element));
+    return list;
+  }
+  if (value.isTuple()) {
+    std::vector<IValue> elements;
+    for (const IValue &element : value.toTupleRef().elements())
+      elements.push_back(evaluationCopy(element));
+    return c10::ivalue::Tuple::create(std::move(elements));
+  }
+  if (value.isGenericDict()) {
+    c10::impl::GenericDict dict(value.toGenericDict().keyType(),
+                                value.toGenericDict().valueType());
+    for (const auto &entry : value.toGenericDict())
+      dict.insert(entry.key(), evaluationCopy(entry.value()));
+    return dict;
+  }
+  return value;
 }
 
 void Specializer::walkSetAttr(const Node *node) {

@@ -518,6 +518,44 @@ class Program(torch.nn.Module):
 """, lambda: (torch.tensor([[1.5, -2.0], [3.0, 4.5], [-5.0, 6.0]]).t(),))
 
 
+
+# The evaluator ran the kernels on the module's own buffers: an in-place
+# write to one (`t24 = self.offset; t24 += ...`) changed the module that
+# s2t-opt then saved with the flat graph, so the flat module started from the
+# written value. The evaluator now works on copies of parameters and buffers.
+case("in-place-write-to-a-buffer", "seed 174, program 60", """
+class Program(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("offset", torch.tensor(-2.0))
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x * 0.5 + self.offset
+        if bool(y.sum() > 0.0):
+            y = y * 2.0
+        t = self.offset
+        t += 1.0
+        return y
+""", lambda: (torch.tensor([1.5, -0.5, 3.0]),))
+
+
+# The same, with two buffers that share memory: a write through one is read
+# through the other, in the copies as in the module.
+case("in-place-write-to-a-buffer-sharing-memory", "seed 174, program 60", """
+class Program(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        base = torch.tensor([1.0, 2.0, 3.0, 4.0])
+        self.register_buffer("whole", base)
+        self.register_buffer("tail", base[2:])
+
+    def forward(self, x: Tensor) -> Tensor:
+        self.tail.mul_(-1.0)
+        if bool(self.whole.sum() > 0.0):
+            return x + self.whole
+        return x - self.whole
+""", lambda: (torch.tensor([1.5, -0.5, 3.0, 0.25]),))
+
 def main():
     names = sys.argv[1:]
     failed = 0
