@@ -518,7 +518,6 @@ class Program(torch.nn.Module):
 """, lambda: (torch.tensor([[1.5, -2.0], [3.0, 4.5], [-5.0, 6.0]]).t(),))
 
 
-
 # The evaluator ran the kernels on the module's own buffers: an in-place
 # write to one (`t24 = self.offset; t24 += ...`) changed the module that
 # s2t-opt then saved with the flat graph, so the flat module started from the
@@ -555,6 +554,7 @@ class Program(torch.nn.Module):
             return x + self.whole
         return x - self.whole
 """, lambda: (torch.tensor([1.5, -0.5, 3.0, 0.25]),))
+
 
 def main():
     names = sys.argv[1:]
