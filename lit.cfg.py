@@ -23,6 +23,10 @@ for name in ["HOME", "TMPDIR", "OMP_NUM_THREADS", "ASAN_OPTIONS", "UBSAN_OPTIONS
     if name in os.environ:
         config.environment[name] = os.environ[name]
 
+# The LibTorch release the build is for: `REQUIRES: torch-2` / `torch-1.13`.
+torch_major = config.torch_version.split(".")[0]
+config.available_features.add("torch-1.13" if torch_major == "1" else "torch-" + torch_major)
+
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%s2t-build", config.s2t_build_dir))
 config.substitutions.append(("%s2t-opt", os.path.join(config.s2t_tools_dir, "s2t-opt")))

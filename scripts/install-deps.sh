@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages s2t needs to build and test, if any is missing.
 # Run as root (CI and the developers' machines are); uses sudo otherwise.
+# Knows Debian 12 (LibTorch 1.13, LLVM 14) and Debian 13 (LibTorch 2.6,
+# LLVM 19): the one place where the package names of a release are chosen
+# (scripts/debian13-root.sh runs it inside its Debian 13 root).
 set -euo pipefail
+release=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID:-}")
+case "$release" in
+  13) llvm=19 ;;
+  *) llvm=14 ;;
+esac
 packages=(
   cmake ninja-build g++ ccache
   libtorch-dev python3-torch python3-torchvision python3-torchaudio
   libcli11-dev libgtest-dev nlohmann-json3-dev
   pybind11-dev python3-dev
-  llvm-14-tools
+  "llvm-$llvm-tools"
   python3-onnx graphviz
 )
 missing=()

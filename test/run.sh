@@ -3,22 +3,33 @@
 # the unit tests (GoogleTest) and the lit suites (FileCheck pass tests, driver
 # tests and end-to-end tests), then print one closing line with the counts.
 # Extra arguments go to lit (e.g. a folder: bash test/run.sh build/test/e2e).
+#
+#   bash test/run.sh              # Debian 12, LibTorch 1.13, into build/
+#   bash test/run.sh --debian13   # the same inside a Debian 13 root with
+#                                 # LibTorch 2.6, into build-debian13/
+#                                 # (scripts/debian13-root.sh makes the root)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--debian13" ]; then
+  shift
+  exec bash scripts/debian13-root.sh bash test/run.sh "$@"
+fi
 scripts/install-deps.sh || exit 1
 scripts/build.sh || exit 1
+build=$(scripts/build-dir.sh)
+lit_py=$(sed -n 's/^LIT_PY:FILEPATH=//p' "$build/CMakeCache.txt")
 
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 echo "== unit tests (GoogleTest)"
-build/test/unit/s2t-unit-tests --gtest_brief=1 --gtest_output="json:$log/unit.json"
+"$build/test/unit/s2t-unit-tests" --gtest_brief=1 --gtest_output="json:$log/unit.json"
 unit_status=$?
 
 echo "== lit (FileCheck and end-to-end)"
 lit_args=("$@")
-[ ${#lit_args[@]} -gt 0 ] || lit_args=(build/test)
-/usr/bin/python3 /usr/lib/llvm-14/build/utils/lit/lit.py -sv --xunit-xml-output "$log/lit.xml" "${lit_args[@]}"
+[ ${#lit_args[@]} -gt 0 ] || lit_args=("$build/test")
+/usr/bin/python3 "$lit_py" -sv --xunit-xml-output "$log/lit.xml" "${lit_args[@]}"
 lit_status=$?
 
 /usr/bin/python3 - "$log/unit.json" "$log/lit.xml" <<'PY'
