@@ -210,6 +210,30 @@ void replaceGraph(Graph &target, const Graph &source) {
                             });
 }
 
+/// `schema` with the argument types of the flat graph: an Optional argument
+/// given a sample is typed by it, as a trace types it. Such an argument loses
+/// its default (a None the flat graph cannot take), and so do the positional
+/// arguments before it, which a default may not precede.
+c10::FunctionSchema schemaOfFlatGraph(const c10::FunctionSchema &schema,
+                                      const Graph &flat) {
+  std::vector<c10::Argument> arguments = schema.arguments();
+  bool dropDefaults = false;
+  for (size_t i = arguments.size(); i-- > 0;) {
+    const c10::Argument &argument = arguments[i];
+    const c10::TypePtr &type = flat.inputs()[i]->type();
+    bool retyped = *type != *argument.type();
+    dropDefaults |= retyped && !argument.kwarg_only();
+    if (!retyped && !(dropDefaults && argument.default_value()))
+      continue;
+    bool keepDefault = !retyped && argument.kwarg_only();
+    arguments[i] = c10::Argument(
+        argument.name(), type, argument.N(),
+        keepDefault ? argument.default_value() : c10::nullopt,
+        argument.kwarg_only());
+  }
+  return schema.cloneWithArguments(std::move(arguments));
+}
+
 } // namespace
 
 Program loadProgram(const std::string &path, const std::string &method) {
@@ -274,7 +298,9 @@ Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
   }
   if (program.module) {
     Method method = module.get_method(program.method);
-    replaceGraph(*toGraphFunction(method.function()).graph(), *flat);
+    GraphFunction &function = toGraphFunction(method.function());
+    replaceGraph(*function.graph(), *flat);
+    function.setSchema(schemaOfFlatGraph(function.getSchema(), *flat));
   } else {
     // A textual graph becomes the forward method of a module of its own.
     std::shared_ptr<Graph> graph = flat->copy();

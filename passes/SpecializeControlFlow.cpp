@@ -1268,6 +1268,21 @@ void Specializer::unsupported(const Node *node, const std::string &why) {
                   node->kind().toQualString() + ": " + why);
 }
 
+/// The Optional that `value` refines, if a prim::unchecked_cast made it: a
+/// check of `is None` must read the Optional itself, since on the refined
+/// value TorchScript's peephole pass folds it to a constant.
+static AV unrefined(const AV &value) {
+  if (value.kind != AV::Graph)
+    return value;
+  Node *cast = value.graphValue->node();
+  if (cast->kind() != prim::unchecked_cast ||
+      !cast->input()->type()->cast<OptionalType>())
+    return value;
+  AV optional = value;
+  optional.graphValue = cast->input();
+  return optional;
+}
+
 // ===--- walking --------------------------------------------------------=== //
 
 SpecializeResult Specializer::run(const Graph &graph,
@@ -1302,15 +1317,24 @@ SpecializeResult Specializer::run(const Graph &graph,
     }
     Value *bound = flatInput;
     if (auto optional = input->type()->cast<OptionalType>()) {
-      // A sample given for an Optional argument: refine, as the scripted
-      // graph's prim::unchecked_cast after its `is not None` check does.
-      bound = out_->insertNode(out_->create(prim::unchecked_cast, {flatInput}))
-                  ->output()
-                  ->setType(optional->getElementType());
-      if (isShapeOnlySample(sample))
-        evaluator_.setShapeOnly(bound, sample);
-      else
-        evaluator_.setKnown(bound, sample);
+      if (options_.guards == GuardMode::None) {
+        // A sample given for an Optional argument types the argument, as a
+        // trace types it: nothing checks a None later, and torch.export's
+        // converter refuses prim::unchecked_cast.
+        flatInput->setType(optional->getElementType());
+      } else {
+        // The guards check None-ness, so the argument stays Optional and is
+        // refined, as the scripted graph's prim::unchecked_cast after its
+        // `is not None` check does.
+        bound =
+            out_->insertNode(out_->create(prim::unchecked_cast, {flatInput}))
+                ->output()
+                ->setType(optional->getElementType());
+        if (isShapeOnlySample(sample))
+          evaluator_.setShapeOnly(bound, sample);
+        else
+          evaluator_.setKnown(bound, sample);
+      }
     }
     DecisionCategory dep = sample.isTensor() || sample.isList() ||
                                    sample.isTuple() || sample.isGenericDict()
@@ -1853,7 +1877,7 @@ bool Specializer::walkStructural(const Node *node) {
           std::min(std::max(a.dep, b.dep), DecisionCategory::Shape);
       std::vector<AV> results{AV::constant(IValue(isNone != negate), dep)};
       if (dep != DecisionCategory::Constant)
-        attachWitnesses(node, {a, b}, results);
+        attachWitnesses(node, {unrefined(a), unrefined(b)}, results);
       out(std::move(results[0]));
       return true;
     }
