@@ -7,7 +7,8 @@
 `script_to_trace` decides every `if` and unrolls every loop of the scripted
 method for the example inputs and returns a `torch.jit.ScriptModule` whose
 method is the straight-line graph a trace of that path would record
-(docs/python.md). `report` says what was decided. Errors raise `s2t.Error`
+(docs/python.md). `report` says what was decided; `export` goes on to a
+torch.export.ExportedProgram (torch 2.5 or newer). Errors raise `s2t.Error`
 (a RuntimeError) with the one-line message s2t-opt prints.
 """
 
@@ -21,7 +22,7 @@ from ._C import Error
 
 Error.__module__ = "s2t"
 
-__all__ = ["Error", "Decision", "Report", "script_to_trace", "report"]
+__all__ = ["Error", "Decision", "Report", "script_to_trace", "report", "export"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,6 @@ def report(module, example_inputs=None, *,
                                     allow_residual, False)
     return Report([Decision(*d[:5], tuple(d[5]), *d[6:]) for d in decisions],
                   **counts)
+
+
+from ._export import export  # noqa: E402  (it uses script_to_trace)

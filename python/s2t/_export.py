@@ -17,9 +17,11 @@ def _torch_release():
     return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in parts[:2])
 
 
-def _positional(flat, example_inputs, example_kwarg_inputs):
-    """The arguments as one positional tuple, in the flat forward's order:
-    TS2EPConverter re-traces with positional arguments only."""
+def _positional(module, example_inputs, example_kwarg_inputs):
+    """The arguments as one positional tuple, in the scripted forward's order,
+    defaults filled from its schema (the flat forward drops the defaults of
+    the arguments before one it retyped): TS2EPConverter re-traces with
+    positional arguments only."""
     if example_inputs is None:
         args = []
     elif isinstance(example_inputs, (tuple, list)):
@@ -28,7 +30,8 @@ def _positional(flat, example_inputs, example_kwarg_inputs):
         args = [example_inputs]
     if not example_kwarg_inputs:
         return tuple(args)
-    schema = flat.forward.schema
+    scripted = module._c if hasattr(module, "_c") else module
+    schema = scripted._get_method("forward").schema
     for argument in schema.arguments[1 + len(args):]:
         if argument.name in example_kwarg_inputs:
             args.append(example_kwarg_inputs[argument.name])
@@ -73,7 +76,7 @@ def export(module, example_inputs=None, *,
     flat = script_to_trace(module, example_inputs,
                            example_kwarg_inputs=example_kwarg_inputs,
                            max_unroll=max_unroll, max_nodes=max_nodes, seed=seed)
-    args = _positional(flat, example_inputs, example_kwarg_inputs)
+    args = _positional(module, example_inputs, example_kwarg_inputs)
     try:
         return TS2EPConverter(flat, args).convert()
     except Exception as e:  # TS2EP raises many kinds; the user gets one
