@@ -71,8 +71,10 @@ import warnings
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 import torch  # noqa: E402
+import unfused  # noqa: E402,F401  (the oracles run unfused kernels: test/lib/unfused.py)
 
 from generate import generate  # noqa: E402
 

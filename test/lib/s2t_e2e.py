@@ -14,6 +14,8 @@ import tempfile
 
 import torch
 
+import unfused  # noqa: F401  (the oracles run unfused kernels: test/lib/unfused.py)
+
 S2T_OPT = os.environ.get("S2T_OPT", "s2t-opt")
 CONTROL_FLOW = ("prim::If", "prim::Loop", "prim::CallMethod", "prim::CallFunction")
 

@@ -7,6 +7,8 @@ import sys
 
 import torch
 
+import unfused  # noqa: F401  (the oracles run unfused kernels: test/lib/unfused.py)
+
 from s2t_e2e import assert_same
 
 NAMES = {"tensor": torch.tensor, "inf": float("inf"), "nan": float("nan"),

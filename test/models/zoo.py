@@ -69,6 +69,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "test", "lib"))
 
 import torch  # noqa: E402
+import unfused  # noqa: E402,F401  (the oracles run unfused kernels: test/lib/unfused.py)
 
 from s2t_e2e import CONTROL_FLOW, assert_same  # noqa: E402
 

@@ -7,6 +7,8 @@ import sys
 
 import torch
 
+import unfused  # noqa: F401  (the oracles run unfused kernels: test/lib/unfused.py)
+
 scripted, asserting, falling_back = (torch.jit.load(p) for p in sys.argv[1:4])
 
 cases = [
