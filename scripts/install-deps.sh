@@ -11,7 +11,7 @@ case "$release" in
   *) llvm=14 ;;
 esac
 packages=(
-  cmake ninja-build g++ ccache
+  cmake ninja-build g++ ccache time
   libtorch-dev python3-torch python3-torchvision python3-torchaudio
   libcli11-dev libgtest-dev nlohmann-json3-dev
   pybind11-dev python3-dev
