@@ -9,6 +9,7 @@
 
 #include "s2t/s2t.h"
 
+#include "ir/DecisionReport.h"
 #include "ir/ModuleIO.h"
 #include "ir/SampleSpec.h"
 #include "passes/Pipeline.h"
@@ -166,6 +167,8 @@ void Conversion::save(const std::string &path) const {
   });
 }
 
+const char *version() { return S2T_VERSION; }
+
 Conversion convert(const Model &model, const std::vector<c10::IValue> &arguments,
                    const Options &options) {
   SpecializeOptions specializeOptions;
@@ -195,6 +198,7 @@ Conversion convert(const Model &model, const std::vector<c10::IValue> &arguments
                                 decision.outcomeText(), decision.dependsOn,
                                 decision.checked, decision.residual,
                                 decision.reason});
+  report.warnings = decisionWarnings(result);
   report.iterationsUnrolled = result.iterationsUnrolled;
   report.callsInlined = result.callsInlined;
   report.kernelsRun = result.kernelsRun;

@@ -86,7 +86,18 @@ template <typename Body> auto guarded(Body body) -> decltype(body()) {
   }
 }
 
-/// script_to_trace and report in one: the flat module and what was decided.
+/// Raises an s2t::Error as s2t.UsageError or s2t.ConversionError
+/// (python/s2t/_errors.py), the classes of s2t-opt's exit codes 2 and 1.
+void raiseAsPython(const s2t::Error &error) {
+  py::object errors = py::module_::import("s2t._errors");
+  py::object type = errors.attr(error.kind() == s2t::ErrorKind::Usage
+                                    ? "UsageError"
+                                    : "ConversionError");
+  PyErr_SetObject(type.ptr(), py::str(error.what()).ptr());
+}
+
+/// script_to_trace and report in one: the flat module, what was decided and
+/// the CLI's warning lines about it.
 py::tuple convert(const py::object &scriptModule, const std::string &method,
                   const py::list &samples, const std::string &guards,
                   int64_t maxUnroll, int64_t maxNodes,
@@ -133,14 +144,23 @@ py::tuple convert(const py::object &scriptModule, const std::string &method,
   counts["iterations_unrolled"] = report.iterationsUnrolled;
   counts["calls_inlined"] = report.callsInlined;
   counts["kernels_run"] = report.kernelsRun;
-  return py::make_tuple(flat ? py::cast(*flat) : py::none(), decisions, counts);
+  return py::make_tuple(flat ? py::cast(*flat) : py::none(), decisions, counts,
+                        report.warnings);
 }
 
 } // namespace
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "s2t's C++ core; use the functions of the package s2t.";
-  py::register_exception<s2t::Error>(m, "Error", PyExc_RuntimeError);
+  m.attr("__version__") = s2t::version();
+  py::register_exception_translator([](std::exception_ptr thrown) {
+    try {
+      if (thrown)
+        std::rethrow_exception(thrown);
+    } catch (const s2t::Error &error) {
+      raiseAsPython(error);
+    }
+  });
   m.def("convert", &convert, py::arg("module"), py::arg("method"),
         py::arg("samples"), py::arg("guards"), py::arg("max_unroll"),
         py::arg("max_nodes"), py::arg("seed"), py::arg("freeze"),

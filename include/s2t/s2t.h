@@ -38,6 +38,9 @@ struct Module;
 
 namespace s2t {
 
+/// The version of s2t, as `s2t-opt --version` prints it ("0.1.0").
+const char *version();
+
 /// Checks the flat result carries to test that a new input takes the
 /// sample's path (s2t-opt --guards): none, raise, or call the scripted method.
 enum class Guards { None, Assert, Fallback };
@@ -77,6 +80,11 @@ struct DecisionReport {
 /// What a conversion did.
 struct Report {
   std::vector<DecisionReport> decisions;
+  /// What s2t-opt prints on stderr about the decisions (docs/report.md): one
+  /// `file:line:col: warning: ...` line per source location of a shape or
+  /// data decision, in program order, then a `note:` counting the constant
+  /// ones. Empty when there is nothing to say.
+  std::vector<std::string> warnings;
   int64_t iterationsUnrolled = 0;
   int64_t callsInlined = 0;
   int64_t kernelsRun = 0; ///< kernels run on the sample to decide

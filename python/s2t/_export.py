@@ -5,7 +5,7 @@ from typing import Any, Dict, Optional
 
 import torch
 
-from ._C import Error
+from ._errors import ConversionError, UsageError
 
 # TS2EPConverter (torch._export.converter) first worked on ordinary modules in
 # torch 2.5.
@@ -38,14 +38,15 @@ def _positional(module, example_inputs, example_kwarg_inputs):
         elif argument.default_value is not None or argument.has_default_value():
             args.append(argument.default_value)
         else:
-            raise Error(f"no example input for argument '{argument.name}'")
+            raise UsageError(f"no example input for argument '{argument.name}'")
     return tuple(args)
 
 
 def export(module, example_inputs=None, *,
            example_kwarg_inputs: Optional[Dict[str, Any]] = None,
            max_unroll: int = 100000, max_nodes: int = 1000000,
-           seed: Optional[int] = None) -> "torch.export.ExportedProgram":
+           seed: Optional[int] = None,
+           quiet: bool = False) -> "torch.export.ExportedProgram":
     """The ExportedProgram of `module.forward` for the example inputs:
     s2t.script_to_trace, then torch's TorchScript converter (TS2EPConverter).
 
@@ -62,26 +63,27 @@ def export(module, example_inputs=None, *,
         program = s2t.export(scripted, (x,))
         program.module()(x)            # equals scripted(x)
 
-    example_inputs, example_kwarg_inputs, max_unroll, max_nodes and seed are
-    script_to_trace's. Needs torch 2.5 or newer; raises s2t.Error otherwise,
+    example_inputs, example_kwarg_inputs, max_unroll, max_nodes, seed and
+    quiet are script_to_trace's. Needs torch 2.5 or newer; raises s2t.Error otherwise,
     and when the conversion or TS2EPConverter fails.
     """
     if _torch_release() < _MIN_TORCH:
-        raise Error(f"s2t.export needs torch {_MIN_TORCH[0]}.{_MIN_TORCH[1]} or newer "
-                    f"(torch.export's TorchScript converter); this is torch "
-                    f"{torch.__version__}: use s2t.script_to_trace")
+        raise ConversionError(f"s2t.export needs torch {_MIN_TORCH[0]}.{_MIN_TORCH[1]} or newer "
+                              f"(torch.export's TorchScript converter); this is torch "
+                              f"{torch.__version__}: use s2t.script_to_trace")
     from . import script_to_trace
     from torch._export.converter import TS2EPConverter
 
     flat = script_to_trace(module, example_inputs,
                            example_kwarg_inputs=example_kwarg_inputs,
-                           max_unroll=max_unroll, max_nodes=max_nodes, seed=seed)
+                           max_unroll=max_unroll, max_nodes=max_nodes, seed=seed,
+                           quiet=quiet)
     args = _positional(module, example_inputs, example_kwarg_inputs)
     try:
         return TS2EPConverter(flat, args).convert()
     except Exception as e:  # TS2EP raises many kinds; the user gets one
-        raise Error("torch.export's converter (TS2EPConverter) failed on the flat "
-                    f"module: {_first_lines(e)}") from e
+        raise ConversionError("torch.export's converter (TS2EPConverter) failed on "
+                              f"the flat module: {_first_lines(e)}") from e
 
 
 def _first_lines(error):

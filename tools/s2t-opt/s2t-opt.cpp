@@ -13,6 +13,7 @@
 #include "ir/OperatorLibraries.h"
 #include "ir/SampleSpec.h"
 #include "passes/Pipeline.h"
+#include "s2t/s2t.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -383,7 +384,7 @@ int main(int argc, char **argv) {
                "trace-equivalent graph for one sample input"};
   app.name("s2t-opt");
   app.footer(kSpecGrammar);
-  app.set_version_flag("--version", "s2t-opt 0.1.0");
+  app.set_version_flag("--version", std::string("s2t-opt ") + s2t::version());
   Options options;
   app.add_option("input", options.input,
                  "TorchScript archive (.pt) or textual graph (.ir)")
