@@ -398,6 +398,7 @@ int main(int argc, char **argv) {
                  "Load a shared library of operators first (repeatable): a "
                  "path, or 'torchvision' / 'torchaudio' for those packages' "
                  "operator libraries")
+      ->allow_extra_args(false) // one value each: the input may follow
       ->group("Input");
   app.add_option("--method", options.method,
                  "Method of the module to convert")
@@ -440,9 +441,9 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->group("Sample");
   app.add_option("--threads", options.threads,
-                 "Threads for the kernels that data decisions run "
-                 "(default: every core)")
-      ->check(positive)
+                 "Threads for the kernels that data decisions run, 1 to "
+                 "1024 (default: every core)")
+      ->check(CLI::Range(int64_t(1), int64_t(1024)))
       ->group("Limits");
   app.add_option("--max-nodes", options.maxNodes,
                  "Operations the flat graph may hold before giving up "
