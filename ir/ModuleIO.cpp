@@ -14,12 +14,15 @@
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
-#include <filesystem>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
-#include <limits>
 #include <memory>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace s2t {
@@ -28,32 +31,69 @@ using namespace torch::jit;
 
 namespace {
 
+/// What a file that is not a regular file is, for messages.
+std::string describeFileType(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "it is a directory";
+  if (S_ISFIFO(mode))
+    return "it is a FIFO, not a regular file";
+  if (S_ISCHR(mode))
+    return "it is a character device, not a regular file";
+  if (S_ISBLK(mode))
+    return "it is a block device, not a regular file";
+  if (S_ISSOCK(mode))
+    return "it is a socket, not a regular file";
+  return "it is not a regular file";
+}
 
-/// The first `limit` bytes of the file (all of it by default). An archive is
-/// recognized from its first four bytes: reading a 100 MB archive whole only
-/// to look at them would double the load's time and memory.
-std::string readFile(const std::string &path,
-                     std::streamsize limit = std::numeric_limits<std::streamsize>::max()) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-    conversionError("'" + path + "' is a directory, not a model");
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream)
-    conversionError("cannot open '" + path + "'");
-  std::string contents;
-  if (limit != std::numeric_limits<std::streamsize>::max()) {
-    contents.resize(static_cast<size_t>(limit));
-    stream.read(&contents[0], limit);
-    contents.resize(static_cast<size_t>(stream.gcount()));
-  } else {
-    std::ostringstream all;
-    all << stream.rdbuf();
-    contents = all.str();
+} // namespace
+
+InputFile::InputFile(const std::string &path, ErrorKind kind,
+                     const std::string &context)
+    : path_(path), kind_(kind), context_(context) {
+  // O_NONBLOCK: opening a FIFO would wait for a writer. Nothing is read
+  // before fstat says it is a regular file, for which the flag does nothing.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd_ < 0)
+    throw Error(kind, context + ": " +
+                          (errno == ENOENT ? "no such file" : std::strerror(errno)));
+  struct stat status;
+  if (::fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) {
+    std::string why = describeFileType(status.st_mode);
+    ::close(fd_);
+    throw Error(kind, context + ": " + why);
   }
-  if (stream.bad())
-    conversionError("cannot read '" + path + "'");
+  size_ = static_cast<uint64_t>(status.st_size);
+}
+
+InputFile::~InputFile() { ::close(fd_); }
+
+size_t InputFile::readAt(uint64_t offset, void *buffer, size_t n) const {
+  if (offset >= size_)
+    return 0;
+  n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = ::pread(fd_, static_cast<char *>(buffer) + done, n - done,
+                          static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      throw Error(kind_, context_ + ": " + std::strerror(errno));
+    if (got == 0) // the file shrank since it was opened
+      break;
+    done += static_cast<size_t>(got);
+  }
+  return done;
+}
+
+std::string InputFile::read(uint64_t limit) const {
+  std::string contents(static_cast<size_t>(std::min(limit, size_)), '\0');
+  contents.resize(readAt(0, &contents[0], contents.size()));
   return contents;
 }
+
+namespace {
 
 /// `x.1` -> `x`: the argument name a user writes for a textual graph input.
 std::string argumentName(const Value *value, size_t index) {
@@ -120,10 +160,11 @@ void readSourceRanges(const Module &module) {
 ///    (rewritePickleAppends throws on one past the end);
 ///  - the class bodies of its code/ records and the source ranges of their
 ///    debug information (ir/ArchiveSource.h).
-void checkArchiveRecords(const std::string &path) {
+void checkArchiveRecords(
+    const std::shared_ptr<caffe2::serialize::ReadAdapterInterface> &file) {
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> opened;
   try {
-    opened = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+    opened = std::make_unique<caffe2::serialize::PyTorchStreamReader>(file);
   } catch (const c10::Error &e) {
     // The reader's own words for a zip without PyTorch's records are an
     // assertion text ('Expected hasRecord("version") to be true').
@@ -167,13 +208,31 @@ void checkArchiveRecords(const std::string &path) {
   }
 }
 
-Program loadArchive(const std::string &path, const std::string &method) {
+/// An archive's file, for caffe2's zip reader: reads stop at the size the
+/// file had when it was opened.
+class ArchiveFile final : public caffe2::serialize::ReadAdapterInterface {
+public:
+  explicit ArchiveFile(std::shared_ptr<const InputFile> file)
+      : file_(std::move(file)) {}
+  size_t size() const override { return file_->size(); }
+  size_t read(uint64_t pos, void *buffer, size_t n,
+              const char * /*what*/) const override {
+    return file_->readAt(pos, buffer, n);
+  }
+
+private:
+  std::shared_ptr<const InputFile> file_;
+};
+
+Program loadArchive(const std::shared_ptr<const InputFile> &input,
+                    const std::string &path, const std::string &method) {
   Program program;
   program.path = path;
   program.method = method;
   try {
-    checkArchiveRecords(path);
-    program.module = std::make_shared<Module>(torch::jit::load(path));
+    auto file = std::make_shared<ArchiveFile>(input);
+    checkArchiveRecords(file);
+    program.module = std::make_shared<Module>(torch::jit::load(file));
     readSourceRanges(*program.module);
   } catch (const std::exception &e) {
     std::string why = firstMessageLine(e.what());
@@ -213,12 +272,14 @@ void replaceGraph(Graph &target, const Graph &source) {
 } // namespace
 
 Program loadProgram(const std::string &path, const std::string &method) {
-  std::string magic = readFile(path, 4);
+  auto file = std::make_shared<const InputFile>(path, ErrorKind::Conversion,
+                                                "cannot open '" + path + "'");
+  std::string magic = file->read(4);
   if (magic.empty())
     conversionError("'" + path + "' is empty");
   if (magic == "PK\x03\x04")
-    return loadArchive(path, method);
-  std::string contents = readFile(path);
+    return loadArchive(file, path, method);
+  std::string contents = file->read();
   size_t start = contents.find_first_not_of(" \t\r\n");
   // Skip '#' comment lines (lit RUN/CHECK lines) before looking for "graph(".
   while (start != std::string::npos && contents[start] == '#') {

@@ -253,7 +253,7 @@ private:
 };
 } // namespace
 
-c10::IValue loadTorchSave(const std::vector<char> &bytes) {
+c10::IValue loadTorchSave(const std::string &bytes) {
   auto adapter = std::make_shared<BoundedReadAdapter>(bytes.data(), bytes.size());
   caffe2::serialize::PyTorchStreamReader reader(adapter);
   // A model where a sample belongs: its data.pkl names classes of its own

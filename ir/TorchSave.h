@@ -18,7 +18,7 @@ namespace s2t {
 
 /// The value in a file written by Python's torch.save (zip format). Throws
 /// c10::Error or std::runtime_error on malformed data.
-c10::IValue loadTorchSave(const std::vector<char> &bytes);
+c10::IValue loadTorchSave(const std::string &bytes);
 
 /// Rewrites every APPEND / SETITEM opcode of a pickle (protocol 2, as
 /// torch.save writes) into MARK ... APPENDS / SETITEMS. Returns the pickle
