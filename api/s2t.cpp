@@ -18,7 +18,6 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/ir.h>
 
-#include <fstream>
 #include <sstream>
 
 namespace s2t {
@@ -159,11 +158,7 @@ void Conversion::save(const std::string &path) const {
   }
   std::ostringstream text;
   text << *state_->flat;
-  writeAtomically(path, [&](const std::string &temporary) {
-    std::ofstream stream(temporary, std::ios::binary);
-    if (!stream || !(stream << text.str()) || !stream.flush())
-      conversionError("cannot write '" + path + "'");
-  });
+  writeTextFile(path, text.str());
 }
 
 Conversion convert(const Model &model, const std::vector<c10::IValue> &arguments,

@@ -3,7 +3,9 @@
 // Inputs are TorchScript archives (torch.jit.save / Module::save) or textual
 // graphs (torch::jit::parseIR), read only if they are regular files and never
 // past the size they had when opened. Outputs are written atomically: to a
-// temporary file beside the target, renamed into place only once complete.
+// temporary file beside the target, renamed into place only once complete; a
+// target that exists and is not a regular file (a device, a FIFO) is written
+// in place.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -95,9 +97,17 @@ void saveFlatArchive(Program &program,
                      std::ostream &out, bool freeze,
                      const std::string &fallbackMethod = "");
 
-/// Calls `write(temporaryPath)`, then renames the temporary file to `path`.
-/// On any failure the temporary file is removed and s2t::Error is thrown.
+/// Writes the file `path` with `write(stream)`. A new or regular file is
+/// written to a temporary file beside it (`PATH.s2t-tmp-PID`) that is renamed
+/// over it once complete; on an error, SIGINT, SIGTERM or SIGHUP the
+/// temporary file is removed and `path` is left as it was. A target that
+/// exists and is not a regular file (a device such as /dev/null, a FIFO,
+/// /dev/stdout) is never replaced: the whole output is made first, then
+/// written into it. Throws s2t::Error.
 void writeAtomically(const std::string &path,
-                     const std::function<void(const std::string &)> &write);
+                     const std::function<void(std::ostream &)> &write);
+
+/// writeAtomically of `text`.
+void writeTextFile(const std::string &path, const std::string &text);
 
 } // namespace s2t

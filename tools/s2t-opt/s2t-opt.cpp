@@ -26,7 +26,6 @@
 #include <pthread.h>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
@@ -223,14 +222,6 @@ std::string graphText(const torch::jit::Graph &graph) {
   return text.str();
 }
 
-void writeTextFile(const std::string &path, const std::string &text) {
-  s2t::writeAtomically(path, [&](const std::string &temporary) {
-    std::ofstream stream(temporary, std::ios::binary);
-    if (!stream || !(stream << text) || !(stream.flush()))
-      s2t::conversionError("cannot write '" + path + "'");
-  });
-}
-
 int run(const Options &options) {
   Clock::time_point start = Clock::now();
   Format format = outputFormat(options);
@@ -321,7 +312,7 @@ int run(const Options &options) {
     if (toStdout(options))
       std::cout << text << std::flush;
     else
-      writeTextFile(options.output, text);
+      s2t::writeTextFile(options.output, text);
   }
   stats.emit = secondsSince(emitStart);
   stats.total = secondsSince(start);
@@ -339,13 +330,13 @@ int run(const Options &options) {
   if (options.timePasses)
     printTimes(result, stats);
   if (!options.report.empty())
-    writeTextFile(options.report, reportText);
+    s2t::writeTextFile(options.report, reportText);
   else if (!options.quiet)
     for (const std::string &line : warnings)
       std::cerr << line << "\n";
   if (!options.statsJson.empty()) {
     std::string text = statsToJson(result, stats).dump(2) + "\n";
-    writeTextFile(options.statsJson, text);
+    s2t::writeTextFile(options.statsJson, text);
   }
   return 0;
 }
