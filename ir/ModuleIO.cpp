@@ -213,8 +213,9 @@ void checkArchiveRecords(
   }
 }
 
-/// An archive's file, for caffe2's zip reader: reads stop at the size the
-/// file had when it was opened.
+/// An archive's file, for caffe2's zip reader, remembering where each read
+/// went: the reader reads a stored record in one call, into the buffer that
+/// becomes a tensor's storage, so this gives each storage's record size.
 class ArchiveFile final : public caffe2::serialize::ReadAdapterInterface {
 public:
   explicit ArchiveFile(std::shared_ptr<const InputFile> file)
@@ -222,12 +223,42 @@ public:
   size_t size() const override { return file_->size(); }
   size_t read(uint64_t pos, void *buffer, size_t n,
               const char * /*what*/) const override {
-    return file_->readAt(pos, buffer, n);
+    size_t done = file_->readAt(pos, buffer, n);
+    reads_[buffer] = done;
+    return done;
   }
+  const RecordSizes &reads() const { return reads_; }
 
 private:
   std::shared_ptr<const InputFile> file_;
+  mutable RecordSizes reads_;
 };
+
+/// checkTensorStorage for every tensor of the module: its attributes,
+/// parameters and buffers, and the constants of its code (constants.pkl).
+void checkModuleTensors(const Module &module, const RecordSizes &records) {
+  auto check = [&](const at::Tensor &tensor, const std::string &where) {
+    checkTensorStorage(tensor, "tensor '" + where + "'", records);
+  };
+  forEachTensor(module._ivalue(), "self", check);
+  for (Function *function :
+       module._ivalue()->compilation_unit()->get_functions()) {
+    GraphFunction *graphFunction = tryToGraphFunction(*function);
+    if (!graphFunction)
+      continue;
+    std::function<void(const Block *)> visitBlock = [&](const Block *block) {
+      for (const Node *node : block->nodes()) {
+        if (node->kind() == prim::Constant && node->hasAttribute(attr::value) &&
+            node->kindOf(attr::value) == AttributeKind::t)
+          check(node->t(attr::value),
+                "constant of " + function->qualname().qualifiedName());
+        for (const Block *inner : node->blocks())
+          visitBlock(inner);
+      }
+    };
+    visitBlock(graphFunction->graph()->block());
+  }
+}
 
 Program loadArchive(const std::shared_ptr<const InputFile> &input,
                     const std::string &path, const std::string &method) {
@@ -238,6 +269,7 @@ Program loadArchive(const std::shared_ptr<const InputFile> &input,
     auto file = std::make_shared<ArchiveFile>(input);
     checkArchiveRecords(file);
     program.module = std::make_shared<Module>(torch::jit::load(file));
+    checkModuleTensors(*program.module, file->reads());
     readSourceRanges(*program.module);
   } catch (const std::exception &e) {
     std::string why = firstMessageLine(e.what());

@@ -945,6 +945,8 @@ c10::IValue readSampleFile(const std::string &path) {
           .read();
   try {
     return loadTorchSave(data);
+  } catch (const StorageError &e) {
+    usageError("sample file '" + path + "': " + e.what());
   } catch (const c10::Error &e) {
     usageError("sample file '" + path +
                "' is not a file written by torch.save: " +
