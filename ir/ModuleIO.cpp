@@ -120,6 +120,7 @@ Program loadTextualGraph(const std::string &path, const std::string &text) {
   try {
     parseIR(text, program.graph.get());
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     conversionError("'" + path + "' is not a valid textual graph: " +
                     firstMessageLine(e.what()));
   }
@@ -272,6 +273,7 @@ Program loadArchive(const std::shared_ptr<const InputFile> &input,
     checkModuleTensors(*program.module, file->reads());
     readSourceRanges(*program.module);
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     std::string why = firstMessageLine(e.what());
     std::string load = suggestLoadFor(e.what());
     conversionError("cannot load '" + path + "' as a TorchScript archive: " +
@@ -413,6 +415,7 @@ void writeTo(std::ostream &stream, const std::string &path,
   } catch (const Error &) {
     throw;
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     cannotWrite(path, firstMessageLine(e.what()));
   }
 }
@@ -549,6 +552,7 @@ Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
         preserved.push_back(fallbackMethod);
       module = freeze_module(module, preserved);
     } catch (const std::exception &e) {
+      rethrowIfOutOfMemory(e);
       conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
     }
   }

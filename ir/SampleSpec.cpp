@@ -948,10 +948,12 @@ c10::IValue readSampleFile(const std::string &path) {
   } catch (const StorageError &e) {
     usageError("sample file '" + path + "': " + e.what());
   } catch (const c10::Error &e) {
+    rethrowIfOutOfMemory(e);
     usageError("sample file '" + path +
                "' is not a file written by torch.save: " +
                firstMessageLine(e.what_without_backtrace()));
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     usageError("sample file '" + path +
                "' is not a file written by torch.save: " + firstMessageLine(e.what()));
   }
@@ -965,8 +967,10 @@ template <typename F> auto guarded(const std::string &context, F &&f) {
   } catch (const Error &) {
     throw;
   } catch (const c10::Error &e) {
+    rethrowIfOutOfMemory(e);
     usageError(context + ": " + firstMessageLine(e.what_without_backtrace()));
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     usageError(context + ": " + firstMessageLine(e.what()));
   }
 }

@@ -222,6 +222,9 @@ std::string graphText(const torch::jit::Graph &graph) {
   return text.str();
 }
 
+/// What run() is doing, for "out of memory while STAGE".
+const char *gStage = "starting";
+
 int run(const Options &options) {
   Clock::time_point start = Clock::now();
   Format format = outputFormat(options);
@@ -239,6 +242,7 @@ int run(const Options &options) {
     threads = std::max(1u, std::thread::hardware_concurrency());
   at::set_num_threads(static_cast<int>(threads));
   RunStats stats;
+  gStage = "loading the model";
   for (const std::string &library : options.loads)
     s2t::loadOperatorLibrary(library);
   s2t::Program program = s2t::loadProgram(options.input, options.method);
@@ -249,6 +253,7 @@ int run(const Options &options) {
   if (contains(options.printBefore, "specialize"))
     printStage("Before", "specialize", *program.graph);
 
+  gStage = "reading the samples";
   std::vector<s2t::SampleSpec> specs =
       s2t::parseSampleSpecs(options.specs, program.schema);
   std::vector<c10::IValue> arguments =
@@ -274,9 +279,11 @@ int run(const Options &options) {
     if (stage == "specialize" && contains(options.printBefore, "cleanup"))
       printStage("Before", "cleanup", graph);
   };
+  gStage = "specializing";
   s2t::SpecializeResult result = s2t::specializeProgram(
       program, arguments, specializeOptions, afterStage);
 
+  gStage = "writing the output";
   // Decisions point into the scripted graph, which saving an archive
   // replaces: describe them first.
   std::string reportText;
@@ -528,6 +535,11 @@ int main(int argc, char **argv) {
       std::cerr << "s2t-opt: error: " << e.what() << "\n";
       return e.exitCode();
     } catch (const std::exception &e) {
+      // Anywhere: s2t's own containers, LibTorch's graphs, a kernel's result.
+      if (s2t::isOutOfMemory(e)) {
+        std::cerr << "s2t-opt: error: out of memory while " << gStage << "\n";
+        return 1;
+      }
       std::cerr << "s2t-opt: error: internal: "
                 << s2t::firstMessageLine(e.what()) << "\n";
       return 1;
