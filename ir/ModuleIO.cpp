@@ -60,8 +60,9 @@ InputFile::InputFile(const std::string &path, ErrorKind kind,
   // before fstat says it is a regular file, for which the flag does nothing.
   fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd_ < 0)
-    throw Error(kind, context + ": " +
-                          (errno == ENOENT ? "no such file" : std::strerror(errno)));
+    throw Error(kind,
+                context + ": " +
+                    (errno == ENOENT ? "no such file" : std::strerror(errno)));
   struct stat status;
   if (::fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) {
     std::string why = describeFileType(status.st_mode);

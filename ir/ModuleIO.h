@@ -37,7 +37,8 @@ namespace s2t {
 /// reason.
 class InputFile {
 public:
-  InputFile(const std::string &path, ErrorKind kind, const std::string &context);
+  InputFile(const std::string &path, ErrorKind kind,
+            const std::string &context);
   ~InputFile();
   InputFile(const InputFile &) = delete;
   InputFile &operator=(const InputFile &) = delete;

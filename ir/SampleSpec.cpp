@@ -940,9 +940,9 @@ std::string trim(const std::string &s) {
 }
 
 c10::IValue readSampleFile(const std::string &path) {
-  std::string data =
-      InputFile(path, ErrorKind::Usage, "cannot read sample file '" + path + "'")
-          .read();
+  std::string data = InputFile(path, ErrorKind::Usage,
+                               "cannot read sample file '" + path + "'")
+                         .read();
   try {
     return loadTorchSave(data);
   } catch (const StorageError &e) {

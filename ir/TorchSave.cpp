@@ -277,7 +277,8 @@ std::optional<uint64_t> bytesReached(const at::Tensor &tensor) {
   }
   uint64_t elements = 0, bytes = 0;
   if (tensor.storage_offset() < 0 ||
-      __builtin_add_overflow(last, static_cast<uint64_t>(tensor.storage_offset()) + 1,
+      __builtin_add_overflow(last,
+                             static_cast<uint64_t>(tensor.storage_offset()) + 1,
                              &elements) ||
       __builtin_mul_overflow(elements, tensor.dtype().itemsize(), &bytes))
     return std::nullopt;
@@ -300,16 +301,15 @@ void checkTensorStorage(const at::Tensor &tensor, const std::string &name,
     std::ostringstream shape;
     shape << "sizes " << tensor.sizes() << ", strides " << tensor.strides()
           << ", offset " << tensor.storage_offset();
-    throw StorageError(
-        name + " has " + std::to_string(tensor.numel()) + " elements of " +
-        std::string(tensor.dtype().name()) + " (" + shape.str() +
-        ") but its storage holds " + std::to_string(holds) + " bytes");
+    throw StorageError(name + " has " + std::to_string(tensor.numel()) +
+                       " elements of " + std::string(tensor.dtype().name()) +
+                       " (" + shape.str() + ") but its storage holds " +
+                       std::to_string(holds) + " bytes");
   }
   if (holds < claimed)
     throw StorageError(name + ": its storage claims " +
-                             std::to_string(claimed) +
-                             " bytes but its record holds " +
-                             std::to_string(holds));
+                       std::to_string(claimed) +
+                       " bytes but its record holds " + std::to_string(holds));
 }
 
 void forEachTensor(
@@ -331,10 +331,11 @@ void forEachTensor(
         } else if (v.isGenericDict()) {
           for (const auto &entry : v.toGenericDict()) {
             walk(entry.key(), where + ".keys()");
-            walk(entry.value(), where + "[" + (entry.key().isString()
-                                                   ? entry.key().toStringRef()
-                                                   : std::string("...")) +
-                                        "]");
+            walk(entry.value(),
+                 where + "[" +
+                     (entry.key().isString() ? entry.key().toStringRef()
+                                             : std::string("...")) +
+                     "]");
           }
         } else if (v.isObject()) {
           const c10::ivalue::Object &object = v.toObjectRef();
