@@ -268,8 +268,9 @@ Program loadArchive(const std::shared_ptr<const InputFile> &input,
   program.path = path;
   program.method = method;
   try {
+    checkArchiveRecords(std::make_shared<ArchiveFile>(input));
+    // A reader of its own, so that only the load's reads are remembered.
     auto file = std::make_shared<ArchiveFile>(input);
-    checkArchiveRecords(file);
     program.module = std::make_shared<Module>(torch::jit::load(file));
     checkModuleTensors(*program.module, file->reads());
     readSourceRanges(*program.module);
