@@ -19,7 +19,6 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/ir/ir.h>
 
-#include <fstream>
 #include <sstream>
 
 namespace s2t {
@@ -160,11 +159,7 @@ void Conversion::save(const std::string &path) const {
   }
   std::ostringstream text;
   text << *state_->flat;
-  writeAtomically(path, [&](const std::string &temporary) {
-    std::ofstream stream(temporary, std::ios::binary);
-    if (!stream || !(stream << text.str()) || !stream.flush())
-      conversionError("cannot write '" + path + "'");
-  });
+  writeTextFile(path, text.str());
 }
 
 const char *version() { return S2T_VERSION; }

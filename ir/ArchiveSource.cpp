@@ -197,6 +197,7 @@ void checkArchiveDebugInfo(const std::string &recordName,
   try {
     value = torch::jit::unpickle(bytes.data(), bytes.size());
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     corruptDebugInfo(recordName, firstMessageLine(e.what()));
   }
   checkDebugInfo(recordName, value);

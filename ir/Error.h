@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <cstring>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -77,6 +79,23 @@ inline std::string firstMessageLine(const std::string &text) {
 }
 [[noreturn]] inline void conversionError(const std::string &message) {
   throw Error(ErrorKind::Conversion, message);
+}
+
+/// Whether `e` says that an allocation failed: std::bad_alloc, or LibTorch's
+/// CPU allocator refusing a size (a c10::Error with its own words).
+inline bool isOutOfMemory(const std::exception &e) {
+  return dynamic_cast<const std::bad_alloc *>(&e) != nullptr ||
+         std::strstr(e.what(), "DefaultCPUAllocator: can't allocate memory") !=
+             nullptr;
+}
+
+/// Rethrows an allocation failure as std::bad_alloc. Code that turns any
+/// exception into an s2t::Error calls it first, so that running out of memory
+/// stays one message, "out of memory while STAGE" (s2t-opt), wherever it
+/// happened.
+inline void rethrowIfOutOfMemory(const std::exception &e) {
+  if (isOutOfMemory(e))
+    throw std::bad_alloc();
 }
 
 } // namespace s2t

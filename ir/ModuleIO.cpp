@@ -14,12 +14,20 @@
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
-#include <filesystem>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
-#include <limits>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace s2t {
@@ -28,32 +36,70 @@ using namespace torch::jit;
 
 namespace {
 
+/// What a file that is not a regular file is, for messages.
+std::string describeFileType(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "it is a directory";
+  if (S_ISFIFO(mode))
+    return "it is a FIFO, not a regular file";
+  if (S_ISCHR(mode))
+    return "it is a character device, not a regular file";
+  if (S_ISBLK(mode))
+    return "it is a block device, not a regular file";
+  if (S_ISSOCK(mode))
+    return "it is a socket, not a regular file";
+  return "it is not a regular file";
+}
 
-/// The first `limit` bytes of the file (all of it by default). An archive is
-/// recognized from its first four bytes: reading a 100 MB archive whole only
-/// to look at them would double the load's time and memory.
-std::string readFile(const std::string &path,
-                     std::streamsize limit = std::numeric_limits<std::streamsize>::max()) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-    conversionError("'" + path + "' is a directory, not a model");
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream)
-    conversionError("cannot open '" + path + "'");
-  std::string contents;
-  if (limit != std::numeric_limits<std::streamsize>::max()) {
-    contents.resize(static_cast<size_t>(limit));
-    stream.read(&contents[0], limit);
-    contents.resize(static_cast<size_t>(stream.gcount()));
-  } else {
-    std::ostringstream all;
-    all << stream.rdbuf();
-    contents = all.str();
+} // namespace
+
+InputFile::InputFile(const std::string &path, ErrorKind kind,
+                     const std::string &context)
+    : path_(path), kind_(kind), context_(context) {
+  // O_NONBLOCK: opening a FIFO would wait for a writer. Nothing is read
+  // before fstat says it is a regular file, for which the flag does nothing.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd_ < 0)
+    throw Error(kind,
+                context + ": " +
+                    (errno == ENOENT ? "no such file" : std::strerror(errno)));
+  struct stat status;
+  if (::fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) {
+    std::string why = describeFileType(status.st_mode);
+    ::close(fd_);
+    throw Error(kind, context + ": " + why);
   }
-  if (stream.bad())
-    conversionError("cannot read '" + path + "'");
+  size_ = static_cast<uint64_t>(status.st_size);
+}
+
+InputFile::~InputFile() { ::close(fd_); }
+
+size_t InputFile::readAt(uint64_t offset, void *buffer, size_t n) const {
+  if (offset >= size_)
+    return 0;
+  n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = ::pread(fd_, static_cast<char *>(buffer) + done, n - done,
+                          static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      throw Error(kind_, context_ + ": " + std::strerror(errno));
+    if (got == 0) // the file shrank since it was opened
+      break;
+    done += static_cast<size_t>(got);
+  }
+  return done;
+}
+
+std::string InputFile::read(uint64_t limit) const {
+  std::string contents(static_cast<size_t>(std::min(limit, size_)), '\0');
+  contents.resize(readAt(0, &contents[0], contents.size()));
   return contents;
 }
+
+namespace {
 
 /// `x.1` -> `x`: the argument name a user writes for a textual graph input.
 std::string argumentName(const Value *value, size_t index) {
@@ -75,6 +121,7 @@ Program loadTextualGraph(const std::string &path, const std::string &text) {
   try {
     parseIR(text, program.graph.get());
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     conversionError("'" + path + "' is not a valid textual graph: " +
                     firstMessageLine(e.what()));
   }
@@ -120,10 +167,11 @@ void readSourceRanges(const Module &module) {
 ///    (rewritePickleAppends throws on one past the end);
 ///  - the class bodies of its code/ records and the source ranges of their
 ///    debug information (ir/ArchiveSource.h).
-void checkArchiveRecords(const std::string &path) {
+void checkArchiveRecords(
+    const std::shared_ptr<caffe2::serialize::ReadAdapterInterface> &file) {
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> opened;
   try {
-    opened = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+    opened = std::make_unique<caffe2::serialize::PyTorchStreamReader>(file);
   } catch (const c10::Error &e) {
     // The reader's own words for a zip without PyTorch's records are an
     // assertion text ('Expected hasRecord("version") to be true').
@@ -167,15 +215,67 @@ void checkArchiveRecords(const std::string &path) {
   }
 }
 
-Program loadArchive(const std::string &path, const std::string &method) {
+/// An archive's file, for caffe2's zip reader, remembering where each read
+/// went: the reader reads a stored record in one call, into the buffer that
+/// becomes a tensor's storage, so this gives each storage's record size.
+class ArchiveFile final : public caffe2::serialize::ReadAdapterInterface {
+public:
+  explicit ArchiveFile(std::shared_ptr<const InputFile> file)
+      : file_(std::move(file)) {}
+  size_t size() const override { return file_->size(); }
+  size_t read(uint64_t pos, void *buffer, size_t n,
+              const char * /*what*/) const override {
+    size_t done = file_->readAt(pos, buffer, n);
+    reads_[buffer] = done;
+    return done;
+  }
+  const RecordSizes &reads() const { return reads_; }
+
+private:
+  std::shared_ptr<const InputFile> file_;
+  mutable RecordSizes reads_;
+};
+
+/// checkTensorStorage for every tensor of the module: its attributes,
+/// parameters and buffers, and the constants of its code (constants.pkl).
+void checkModuleTensors(const Module &module, const RecordSizes &records) {
+  auto check = [&](const at::Tensor &tensor, const std::string &where) {
+    checkTensorStorage(tensor, "tensor '" + where + "'", records);
+  };
+  forEachTensor(module._ivalue(), "self", check);
+  for (Function *function :
+       module._ivalue()->compilation_unit()->get_functions()) {
+    GraphFunction *graphFunction = tryToGraphFunction(*function);
+    if (!graphFunction)
+      continue;
+    std::function<void(const Block *)> visitBlock = [&](const Block *block) {
+      for (const Node *node : block->nodes()) {
+        if (node->kind() == prim::Constant && node->hasAttribute(attr::value) &&
+            node->kindOf(attr::value) == AttributeKind::t)
+          check(node->t(attr::value),
+                "constant of " + function->qualname().qualifiedName());
+        for (const Block *inner : node->blocks())
+          visitBlock(inner);
+      }
+    };
+    visitBlock(graphFunction->graph()->block());
+  }
+}
+
+Program loadArchive(const std::shared_ptr<const InputFile> &input,
+                    const std::string &path, const std::string &method) {
   Program program;
   program.path = path;
   program.method = method;
   try {
-    checkArchiveRecords(path);
-    program.module = std::make_shared<Module>(torch::jit::load(path));
+    checkArchiveRecords(std::make_shared<ArchiveFile>(input));
+    // A reader of its own, so that only the load's reads are remembered.
+    auto file = std::make_shared<ArchiveFile>(input);
+    program.module = std::make_shared<Module>(torch::jit::load(file));
+    checkModuleTensors(*program.module, file->reads());
     readSourceRanges(*program.module);
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     std::string why = firstMessageLine(e.what());
     std::string load = suggestLoadFor(e.what());
     conversionError("cannot load '" + path + "' as a TorchScript archive: " +
@@ -237,12 +337,14 @@ c10::FunctionSchema schemaOfFlatGraph(const c10::FunctionSchema &schema,
 } // namespace
 
 Program loadProgram(const std::string &path, const std::string &method) {
-  std::string magic = readFile(path, 4);
+  auto file = std::make_shared<const InputFile>(path, ErrorKind::Conversion,
+                                                "cannot open '" + path + "'");
+  std::string magic = file->read(4);
   if (magic.empty())
     conversionError("'" + path + "' is empty");
   if (magic == "PK\x03\x04")
-    return loadArchive(path, method);
-  std::string contents = readFile(path);
+    return loadArchive(file, path, method);
+  std::string contents = file->read();
   size_t start = contents.find_first_not_of(" \t\r\n");
   // Skip '#' comment lines (lit RUN/CHECK lines) before looking for "graph(".
   while (start != std::string::npos && contents[start] == '#') {
@@ -261,23 +363,184 @@ Program loadProgram(const std::string &path, const std::string &method) {
                   "' is neither a TorchScript archive nor a textual graph");
 }
 
-void writeAtomically(const std::string &path,
-                     const std::function<void(const std::string &)> &write) {
-  std::string temporary =
-      path + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
+namespace {
+
+/// Temporary outputs to remove if a signal stops the process, as LLVM's
+/// RemoveFileOnSignal does: the handler only reads this table and unlinks.
+std::atomic<char *> gTemporaries[8];
+const int kRemoveOnSignals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction gPreviousActions[std::size(kRemoveOnSignals)];
+std::mutex gTemporariesMutex;
+int gTemporaryCount = 0; // handlers are installed while it is positive
+
+void restorePreviousActions() {
+  for (size_t i = 0; i < std::size(kRemoveOnSignals); ++i)
+    ::sigaction(kRemoveOnSignals[i], &gPreviousActions[i], nullptr);
+}
+
+extern "C" void removeTemporariesOnSignal(int signal) {
+  for (std::atomic<char *> &slot : gTemporaries)
+    if (char *temporary = slot.exchange(nullptr))
+      ::unlink(temporary);
+  // With the previous actions back, the signal does what it would have done
+  // (by default, end the process) once this handler returns.
+  restorePreviousActions();
+  ::raise(signal);
+}
+
+/// `path` is removed if SIGINT, SIGTERM or SIGHUP arrives while this lives.
+class RemoveOnSignal {
+public:
+  explicit RemoveOnSignal(const std::string &path) {
+    std::lock_guard<std::mutex> lock(gTemporariesMutex);
+    if (gTemporaryCount++ == 0) {
+      struct sigaction action {};
+      action.sa_handler = removeTemporariesOnSignal;
+      sigemptyset(&action.sa_mask);
+      for (size_t i = 0; i < std::size(kRemoveOnSignals); ++i) {
+        ::sigaction(kRemoveOnSignals[i], &action, &gPreviousActions[i]);
+        // An ignored signal (nohup, a parent that ignores SIGINT) stays so.
+        if (gPreviousActions[i].sa_handler == SIG_IGN)
+          ::sigaction(kRemoveOnSignals[i], &gPreviousActions[i], nullptr);
+      }
+    }
+    for (std::atomic<char *> &slot : gTemporaries) {
+      char *expected = nullptr;
+      char *copy = ::strdup(path.c_str());
+      if (slot.compare_exchange_strong(expected, copy)) {
+        slot_ = &slot;
+        return;
+      }
+      std::free(copy);
+    }
+  }
+  ~RemoveOnSignal() {
+    if (slot_)
+      std::free(slot_->exchange(nullptr));
+    std::lock_guard<std::mutex> lock(gTemporariesMutex);
+    if (--gTemporaryCount == 0)
+      restorePreviousActions();
+  }
+
+private:
+  std::atomic<char *> *slot_ = nullptr;
+};
+
+/// "cannot write 'PATH': WHY", with errno's words if `why` is empty.
+[[noreturn]] void cannotWrite(const std::string &path, std::string why = "") {
+  if (why.empty())
+    why = errno ? std::strerror(errno) : "write error";
+  conversionError("cannot write '" + path + "': " + why);
+}
+
+/// Runs `write` on `stream`, turning its failures into "cannot write" errors.
+void writeTo(std::ostream &stream, const std::string &path,
+             const std::function<void(std::ostream &)> &write) {
   try {
-    write(temporary);
+    write(stream);
   } catch (const Error &) {
-    std::remove(temporary.c_str());
     throw;
   } catch (const std::exception &e) {
-    std::remove(temporary.c_str());
-    conversionError("cannot write '" + path + "': " + firstMessageLine(e.what()));
+    rethrowIfOutOfMemory(e);
+    cannotWrite(path, firstMessageLine(e.what()));
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    conversionError("cannot write '" + path + "'");
+}
+
+/// `path` with its links followed, or `path` itself if it does not exist.
+std::string resolveLinks(const std::string &path) {
+  char *resolved = ::realpath(path.c_str(), nullptr);
+  if (!resolved)
+    return path;
+  std::string real = resolved;
+  std::free(resolved);
+  return real;
+}
+
+/// Whether `path` names something that must be written in place: it exists
+/// and is not a regular file, or it is in /dev or /proc (/dev/stdout is a link
+/// to whatever the standard output is, a regular file too).
+bool isWrittenInPlace(const std::string &path) {
+  struct stat status;
+  if (::stat(path.c_str(), &status) == 0 && !S_ISREG(status.st_mode))
+    return true;
+  size_t slash = path.rfind('/');
+  std::string real = resolveLinks(
+      slash == std::string::npos ? "." : path.substr(0, slash + 1));
+  auto under = [&](const std::string &top) {
+    return real == top || real.compare(0, top.size() + 1, top + "/") == 0;
+  };
+  return under("/dev") || under("/proc");
+}
+
+/// Writes the whole output into `path`, which is not replaced.
+void writeInPlace(const std::string &path,
+                  const std::function<void(std::ostream &)> &write) {
+  struct stat status;
+  if (::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode))
+    cannotWrite(path, "it is a directory");
+  std::ostringstream buffer;
+  writeTo(buffer, path, write);
+  std::string bytes = buffer.str();
+  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0)
+    cannotWrite(path);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (wrote < 0 && errno == EINTR)
+      continue;
+    if (wrote <= 0) {
+      int error = errno;
+      ::close(fd);
+      errno = error;
+      cannotWrite(path);
+    }
+    done += static_cast<size_t>(wrote);
   }
+  if (::close(fd) != 0)
+    cannotWrite(path);
+}
+
+} // namespace
+
+void writeAtomically(const std::string &path,
+                     const std::function<void(std::ostream &)> &write) {
+  if (isWrittenInPlace(path)) {
+    writeInPlace(path, write);
+    return;
+  }
+  // Through links: the file a link leads to is replaced, not the link.
+  std::string target = resolveLinks(path);
+  std::string temporary =
+      target + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
+  RemoveOnSignal removeOnSignal(temporary);
+  try {
+    std::ofstream stream(temporary, std::ios::binary);
+    if (!stream)
+      cannotWrite(path, std::string("cannot create a file there (") +
+                            std::strerror(errno) + ")");
+    writeTo(stream, path, write);
+    errno = 0;
+    stream.close();
+    if (stream.fail())
+      cannotWrite(path);
+  } catch (...) {
+    std::remove(temporary.c_str());
+    throw;
+  }
+  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
+    int error = errno;
+    std::remove(temporary.c_str());
+    errno = error;
+    cannotWrite(path);
+  }
+}
+
+void writeTextFile(const std::string &path, const std::string &text) {
+  writeAtomically(path, [&](std::ostream &stream) {
+    if (!(stream << text))
+      cannotWrite(path);
+  });
 }
 
 Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
@@ -317,6 +580,7 @@ Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
         preserved.push_back(fallbackMethod);
       module = freeze_module(module, preserved);
     } catch (const std::exception &e) {
+      rethrowIfOutOfMemory(e);
       conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
     }
   }
@@ -324,13 +588,7 @@ Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
 }
 
 void saveModule(const Module &module, const std::string &path) {
-  writeAtomically(path, [&](const std::string &temporary) {
-    std::ofstream probe(temporary, std::ios::binary);
-    if (!probe)
-      conversionError("cannot write '" + path + "': cannot create a file there");
-    probe.close();
-    module.save(temporary);
-  });
+  writeAtomically(path, [&](std::ostream &stream) { module.save(stream); });
 }
 
 void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,

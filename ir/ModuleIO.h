@@ -1,14 +1,20 @@
 //===- ir/ModuleIO.h - Reading models, writing results ---------*- C++ -*-===//
 //
 // Inputs are TorchScript archives (torch.jit.save / Module::save) or textual
-// graphs (torch::jit::parseIR). Outputs are written atomically: to a temporary
-// file beside the target, renamed into place only once complete.
+// graphs (torch::jit::parseIR), read only if they are regular files and never
+// past the size they had when opened. Outputs are written atomically: to a
+// temporary file beside the target, renamed into place only once complete; a
+// target that exists and is not a regular file (a device, a FIFO) is written
+// in place.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <ATen/core/function_schema.h>
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -22,6 +28,34 @@ struct Module;
 } // namespace torch
 
 namespace s2t {
+
+/// A file opened for reading that is a regular file (after following links),
+/// and its size when it was opened: reads stop there, so that nothing reads
+/// an unbounded stream to its end. Opening anything else (a FIFO, a device, a
+/// directory) throws s2t::Error of `kind`: "CONTEXT: it is a FIFO, not a
+/// regular file", with "no such file", "it is a directory", ... as the
+/// reason.
+class InputFile {
+public:
+  InputFile(const std::string &path, ErrorKind kind,
+            const std::string &context);
+  ~InputFile();
+  InputFile(const InputFile &) = delete;
+  InputFile &operator=(const InputFile &) = delete;
+
+  uint64_t size() const { return size_; }
+  /// Reads up to `n` bytes at `offset`, not past size(); returns how many.
+  size_t readAt(uint64_t offset, void *buffer, size_t n) const;
+  /// The first `limit` bytes (all of them by default).
+  std::string read(uint64_t limit = UINT64_MAX) const;
+
+private:
+  std::string path_;
+  ErrorKind kind_;
+  std::string context_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
 
 /// A method to specialize: a module's method, or a free textual graph.
 struct Program {
@@ -64,9 +98,17 @@ void saveFlatArchive(Program &program,
                      std::ostream &out, bool freeze,
                      const std::string &fallbackMethod = "");
 
-/// Calls `write(temporaryPath)`, then renames the temporary file to `path`.
-/// On any failure the temporary file is removed and s2t::Error is thrown.
+/// Writes the file `path` with `write(stream)`. A new or regular file is
+/// written to a temporary file beside it (`PATH.s2t-tmp-PID`) that is renamed
+/// over it once complete; on an error, SIGINT, SIGTERM or SIGHUP the
+/// temporary file is removed and `path` is left as it was. A target that
+/// exists and is not a regular file (a device such as /dev/null, a FIFO,
+/// /dev/stdout) is never replaced: the whole output is made first, then
+/// written into it. Throws s2t::Error.
 void writeAtomically(const std::string &path,
-                     const std::function<void(const std::string &)> &write);
+                     const std::function<void(std::ostream &)> &write);
+
+/// writeAtomically of `text`.
+void writeTextFile(const std::string &path, const std::string &text);
 
 } // namespace s2t

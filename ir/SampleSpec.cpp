@@ -11,6 +11,7 @@
 #include "ir/SampleSpec.h"
 
 #include "ir/Error.h"
+#include "ir/ModuleIO.h"
 #include "ir/TorchSave.h"
 
 #include <ATen/ATen.h>
@@ -26,8 +27,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iterator>
 #include <locale.h>
@@ -941,28 +940,20 @@ std::string trim(const std::string &s) {
 }
 
 c10::IValue readSampleFile(const std::string &path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::file_status status = fs::status(path, ec);
-  if (!fs::exists(status))
-    usageError("cannot read sample file '" + path + "': no such file");
-  if (fs::is_directory(status))
-    usageError("cannot read sample file '" + path + "': it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    usageError("cannot read sample file '" + path +
-               "': " + std::strerror(errno));
-  std::vector<char> data((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
-  if (in.bad())
-    usageError("cannot read sample file '" + path + "': read error");
+  std::string data = InputFile(path, ErrorKind::Usage,
+                               "cannot read sample file '" + path + "'")
+                         .read();
   try {
     return loadTorchSave(data);
+  } catch (const StorageError &e) {
+    usageError("sample file '" + path + "': " + e.what());
   } catch (const c10::Error &e) {
+    rethrowIfOutOfMemory(e);
     usageError("sample file '" + path +
                "' is not a file written by torch.save: " +
                firstMessageLine(e.what_without_backtrace()));
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     usageError("sample file '" + path +
                "' is not a file written by torch.save: " + firstMessageLine(e.what()));
   }
@@ -976,8 +967,10 @@ template <typename F> auto guarded(const std::string &context, F &&f) {
   } catch (const Error &) {
     throw;
   } catch (const c10::Error &e) {
+    rethrowIfOutOfMemory(e);
     usageError(context + ": " + firstMessageLine(e.what_without_backtrace()));
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     usageError(context + ": " + firstMessageLine(e.what()));
   }
 }

@@ -7,9 +7,14 @@
 #include <torch/csrc/jit/serialization/storage_context.h>
 #include <torch/csrc/jit/serialization/unpickler.h>
 
+#include <ATen/core/ivalue.h>
+
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace s2t {
 
@@ -253,7 +258,98 @@ private:
 };
 } // namespace
 
-c10::IValue loadTorchSave(const std::vector<char> &bytes) {
+namespace {
+/// The bytes of storage a tensor of these sizes, strides and offset reaches;
+/// none if that overflows or a stride is negative (which torch.save never
+/// writes).
+std::optional<uint64_t> bytesReached(const at::Tensor &tensor) {
+  uint64_t last = 0; // the offset of the last element, in elements
+  for (int64_t d = 0; d < tensor.dim(); ++d) {
+    int64_t size = tensor.sizes()[d], stride = tensor.strides()[d];
+    if (size == 0)
+      return 0;
+    uint64_t step = 0;
+    if (size < 0 || stride < 0 ||
+        __builtin_mul_overflow(static_cast<uint64_t>(stride),
+                               static_cast<uint64_t>(size - 1), &step) ||
+        __builtin_add_overflow(last, step, &last))
+      return std::nullopt;
+  }
+  uint64_t elements = 0, bytes = 0;
+  if (tensor.storage_offset() < 0 ||
+      __builtin_add_overflow(last,
+                             static_cast<uint64_t>(tensor.storage_offset()) + 1,
+                             &elements) ||
+      __builtin_mul_overflow(elements, tensor.dtype().itemsize(), &bytes))
+    return std::nullopt;
+  return bytes;
+}
+} // namespace
+
+void checkTensorStorage(const at::Tensor &tensor, const std::string &name,
+                        const RecordSizes &records) {
+  if (!tensor.defined() || !tensor.has_storage())
+    return;
+  const c10::Storage &storage = tensor.storage();
+  uint64_t claimed = storage.nbytes();
+  uint64_t holds = storage.data() ? claimed : 0;
+  auto record = records.find(storage.data());
+  if (record != records.end())
+    holds = std::min<uint64_t>(holds, record->second);
+  std::optional<uint64_t> reached = bytesReached(tensor);
+  if (!reached || *reached > holds) {
+    std::ostringstream shape;
+    shape << "sizes " << tensor.sizes() << ", strides " << tensor.strides()
+          << ", offset " << tensor.storage_offset();
+    throw StorageError(name + " has " + std::to_string(tensor.numel()) +
+                       " elements of " + std::string(tensor.dtype().name()) +
+                       " (" + shape.str() + ") but its storage holds " +
+                       std::to_string(holds) + " bytes");
+  }
+  if (holds < claimed)
+    throw StorageError(name + ": its storage claims " +
+                       std::to_string(claimed) +
+                       " bytes but its record holds " + std::to_string(holds));
+}
+
+void forEachTensor(
+    const c10::IValue &value, const std::string &name,
+    const std::function<void(const at::Tensor &, const std::string &)> &visit) {
+  std::unordered_set<const void *> objects;
+  std::function<void(const c10::IValue &, const std::string &)> walk =
+      [&](const c10::IValue &v, const std::string &where) {
+        if (v.isTensor()) {
+          visit(v.toTensor(), where);
+        } else if (v.isList()) {
+          c10::List<c10::IValue> list = v.toList();
+          for (size_t i = 0; i < list.size(); ++i)
+            walk(list.get(i), where + "[" + std::to_string(i) + "]");
+        } else if (v.isTuple()) {
+          const auto &elements = v.toTupleRef().elements();
+          for (size_t i = 0; i < elements.size(); ++i)
+            walk(elements[i], where + "[" + std::to_string(i) + "]");
+        } else if (v.isGenericDict()) {
+          for (const auto &entry : v.toGenericDict()) {
+            walk(entry.key(), where + ".keys()");
+            walk(entry.value(),
+                 where + "[" +
+                     (entry.key().isString() ? entry.key().toStringRef()
+                                             : std::string("...")) +
+                     "]");
+          }
+        } else if (v.isObject()) {
+          const c10::ivalue::Object &object = v.toObjectRef();
+          if (!objects.insert(&object).second)
+            return;
+          for (size_t i = 0; i < object.slots().size(); ++i)
+            walk(object.getSlot(i),
+                 where + "." + object.type()->getAttributeName(i));
+        }
+      };
+  walk(value, name);
+}
+
+c10::IValue loadTorchSave(const std::string &bytes) {
   auto adapter = std::make_shared<BoundedReadAdapter>(bytes.data(), bytes.size());
   caffe2::serialize::PyTorchStreamReader reader(adapter);
   // A model where a sample belongs: its data.pkl names classes of its own
@@ -274,8 +370,11 @@ c10::IValue loadTorchSave(const std::vector<char> &bytes) {
     offset += n;
     return n;
   };
+  RecordSizes records;
   auto readRecord = [&](const std::string &name) {
-    return std::get<0>(reader.getRecord("data/" + name));
+    auto [data, size] = reader.getRecord("data/" + name);
+    records[data.get()] = size;
+    return std::move(data);
   };
   // With a storage context, tensors that share a storage in the file (views
   // of one tensor) share it once loaded, as with Python's torch.load.
@@ -284,7 +383,12 @@ c10::IValue loadTorchSave(const std::vector<char> &bytes) {
       /*use_storage_device=*/false, torch::jit::Unpickler::defaultTypeParser,
       std::make_shared<torch::jit::DeserializationStorageContext>());
   unpickler.set_version(reader.version());
-  return unpickler.parse_ivalue();
+  c10::IValue value = unpickler.parse_ivalue();
+  size_t index = 0;
+  forEachTensor(value, "", [&](const at::Tensor &tensor, const std::string &) {
+    checkTensorStorage(tensor, "tensor " + std::to_string(index++), records);
+  });
+  return value;
 }
 
 } // namespace s2t

@@ -12,6 +12,7 @@
 
 #include "passes/LazyEvaluator.h"
 
+#include "ir/Error.h"
 #include "ir/OperatorFacts.h"
 
 #include <ATen/ATen.h>
@@ -790,6 +791,7 @@ struct LazyEvaluator::State {
         }
       }
     } catch (const std::exception &e) {
+      rethrowIfOutOfMemory(e);
       if (checking && dynamic_cast<const NoMetaKernel *>(&e))
         return; // unknown: the operations that read it are not checked
       if (mode == Meta) {

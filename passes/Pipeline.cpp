@@ -39,6 +39,7 @@ SpecializeResult specializeProgram(const Program &program,
   } catch (const Error &) {
     throw;
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     // torch's passes assert that each aten node matches a schema; a textual
     // graph whose values do not have the types it declares (a str stored in
     // a Dict(str, Tensor)) gets past the walk and fails here.

@@ -1243,6 +1243,7 @@ std::vector<IValue> Specializer::runOperation(const Node *node,
       cached = operations_.emplace(node, node->getOperation()).first;
     cached->second(stack);
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     runEarlierOperations();
     conversionError(where(node) + ": running " +
                     node->kind().toQualString() +
@@ -1403,9 +1404,11 @@ void Specializer::walkNode(const Node *node) {
   } catch (const Error &) {
     throw;
   } catch (const c10::Error &e) {
+    rethrowIfOutOfMemory(e);
     unsupported(node, "malformed node (torch: " +
                           firstMessageLine(e.what_without_backtrace()) + ")");
   } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
     unsupported(node,
                 "malformed node (torch: " + firstMessageLine(e.what()) + ")");
   }

@@ -10,7 +10,8 @@
 //   flat.save("flat.pt");
 //
 // Everything a model, sample or option can cause is thrown as s2t::Error, whose
-// what() is the one-line message s2t-opt prints after "error: ".
+// what() is the one-line message s2t-opt prints after "error: "; a failed
+// allocation, wherever it happens, as std::bad_alloc.
 //
 // The header includes only ATen's IValue; the graph and module types are
 // declared, not defined (include <torch/script.h> to use them).

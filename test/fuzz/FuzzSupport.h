@@ -1,7 +1,9 @@
 //===- test/fuzz/FuzzSupport.h - What the fuzz targets share ----*- C++ -*-===//
 //
 // The contract every fuzz target checks: whatever the bytes, s2t either
-// succeeds or throws s2t::Error with one non-empty line. Anything else (a
+// succeeds or throws s2t::Error with one non-empty line, or std::bad_alloc
+// for an allocation that failed (s2t-opt: "out of memory while STAGE", as
+// the fuzzer's allocator returns null past its limit). Anything else (a
 // c10::Error or std exception escaping the library, a message of several
 // lines) is reported and aborts, so libFuzzer keeps the input as a crash.
 // Also: temporary files for the paths that read files, sample values made up
@@ -38,7 +40,7 @@ namespace fuzz {
 }
 
 /// Runs `body`; an s2t::Error must be one non-empty line, anything else
-/// thrown breaks the contract.
+/// thrown but std::bad_alloc breaks the contract.
 template <typename F> void expectCleanErrors(F &&body) {
   try {
     body();
@@ -47,6 +49,8 @@ template <typename F> void expectCleanErrors(F &&body) {
     if (message.empty() || message.find('\n') != std::string::npos ||
         message.find('\r') != std::string::npos)
       contractBroken("s2t::Error is not one line", message);
+  } catch (const std::bad_alloc &) {
+    // Out of memory: what the library rethrows any failed allocation as.
   } catch (const c10::Error &e) {
     contractBroken("uncaught c10::Error", e.what_without_backtrace());
   } catch (const std::exception &e) {

@@ -27,7 +27,6 @@
 #include <pthread.h>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <unistd.h>
@@ -224,13 +223,8 @@ std::string graphText(const torch::jit::Graph &graph) {
   return text.str();
 }
 
-void writeTextFile(const std::string &path, const std::string &text) {
-  s2t::writeAtomically(path, [&](const std::string &temporary) {
-    std::ofstream stream(temporary, std::ios::binary);
-    if (!stream || !(stream << text) || !(stream.flush()))
-      s2t::conversionError("cannot write '" + path + "'");
-  });
-}
+/// What run() is doing, for "out of memory while STAGE".
+const char *gStage = "starting";
 
 int run(const Options &options) {
   Clock::time_point start = Clock::now();
@@ -249,6 +243,7 @@ int run(const Options &options) {
     threads = std::max(1u, std::thread::hardware_concurrency());
   at::set_num_threads(static_cast<int>(threads));
   RunStats stats;
+  gStage = "loading the model";
   for (const std::string &library : options.loads)
     s2t::loadOperatorLibrary(library);
   s2t::Program program = s2t::loadProgram(options.input, options.method);
@@ -259,6 +254,7 @@ int run(const Options &options) {
   if (contains(options.printBefore, "specialize"))
     printStage("Before", "specialize", *program.graph);
 
+  gStage = "reading the samples";
   std::vector<s2t::SampleSpec> specs =
       s2t::parseSampleSpecs(options.specs, program.schema);
   std::vector<c10::IValue> arguments =
@@ -284,9 +280,11 @@ int run(const Options &options) {
     if (stage == "specialize" && contains(options.printBefore, "cleanup"))
       printStage("Before", "cleanup", graph);
   };
+  gStage = "specializing";
   s2t::SpecializeResult result = s2t::specializeProgram(
       program, arguments, specializeOptions, afterStage);
 
+  gStage = "writing the output";
   // Decisions point into the scripted graph, which saving an archive
   // replaces: describe them first.
   std::string reportText;
@@ -322,7 +320,7 @@ int run(const Options &options) {
     if (toStdout(options))
       std::cout << text << std::flush;
     else
-      writeTextFile(options.output, text);
+      s2t::writeTextFile(options.output, text);
   }
   stats.emit = secondsSince(emitStart);
   stats.total = secondsSince(start);
@@ -340,13 +338,13 @@ int run(const Options &options) {
   if (options.timePasses)
     printTimes(result, stats);
   if (!options.report.empty())
-    writeTextFile(options.report, reportText);
+    s2t::writeTextFile(options.report, reportText);
   else if (!options.quiet)
     for (const std::string &line : warnings)
       std::cerr << line << "\n";
   if (!options.statsJson.empty()) {
     std::string text = statsToJson(result, stats).dump(2) + "\n";
-    writeTextFile(options.statsJson, text);
+    s2t::writeTextFile(options.statsJson, text);
   }
   return 0;
 }
@@ -399,6 +397,7 @@ int main(int argc, char **argv) {
                  "Load a shared library of operators first (repeatable): a "
                  "path, or 'torchvision' / 'torchaudio' for those packages' "
                  "operator libraries")
+      ->allow_extra_args(false) // one value each: the input may follow
       ->group("Input");
   app.add_option("--method", options.method,
                  "Method of the module to convert")
@@ -441,9 +440,9 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->group("Sample");
   app.add_option("--threads", options.threads,
-                 "Threads for the kernels that data decisions run "
-                 "(default: every core)")
-      ->check(positive)
+                 "Threads for the kernels that data decisions run, 1 to "
+                 "1024 (default: every core)")
+      ->check(CLI::Range(int64_t(1), int64_t(1024)))
       ->group("Limits");
   app.add_option("--max-nodes", options.maxNodes,
                  "Operations the flat graph may hold before giving up "
@@ -537,6 +536,11 @@ int main(int argc, char **argv) {
       std::cerr << "s2t-opt: error: " << e.what() << "\n";
       return e.exitCode();
     } catch (const std::exception &e) {
+      // Anywhere: s2t's own containers, LibTorch's graphs, a kernel's result.
+      if (s2t::isOutOfMemory(e)) {
+        std::cerr << "s2t-opt: error: out of memory while " << gStage << "\n";
+        return 1;
+      }
       std::cerr << "s2t-opt: error: internal: "
                 << s2t::firstMessageLine(e.what()) << "\n";
       return 1;
