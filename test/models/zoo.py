@@ -6,7 +6,7 @@ How to run it (always with /usr/bin/python3, the Python that has torch):
     lit build/test/models                        # the fast models (also part of `lit build/test`)
     lit --param zoo=full build/test/models       # the whole zoo, one model at a time
     bash test/run.sh --param zoo=full build/test/models
-    /usr/bin/python3 test/models/zoo.py          # the whole zoo, without lit (about 5 min)
+    /usr/bin/python3 test/models/zoo.py          # the whole zoo, without lit (docs/zoo.md)
     /usr/bin/python3 test/models/zoo.py fast     # the fast set; also: slow, or model names
     /usr/bin/python3 test/models/zoo.py --list   # the models, their group and notes
 Options: -v (commands, s2t-opt's stderr and --stats), --workdir=DIR (keep the
@@ -49,9 +49,16 @@ Every model runs under torch.no_grad(), as inference does (nn.MultiheadAttention
 picks its fast path only then).
 
 It prints one line per model and exits non-zero if any model fails: does not
-script (unless the failure is listed in KNOWN_SCRIPT_FAILURES), does not convert,
-is not flat, differs on the sample, or differs on another input that took the
-sample's path.
+script (unless the failure is listed in KNOWN_SCRIPT_FAILURES for this torch's
+major version: NOSCRIPT), does not convert, is not flat, differs on the sample,
+or differs on another input that took the sample's path. A model that this
+release of torchvision or torchaudio does not have (wavlm_base before torchaudio
+2.0) is ABSENT, not a failure.
+
+The same zoo runs on torch 1.13 (Debian 12, torchvision 0.14, torchaudio 0.13) and
+on torch 2.6 (Debian 13, torchvision 0.21, torchaudio 2.6: bash
+scripts/debian13-root.sh env S2T_OPT=build-debian13/bin/s2t-opt /usr/bin/python3
+test/models/zoo.py). docs/zoo.md has the results and each model's times.
 """
 import argparse
 import os
@@ -134,17 +141,31 @@ def _randn(seed, *shape):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-def _tv(name, **kwargs):
+class Absent(Exception):
+    """The model does not exist in this release of torchvision or torchaudio: reported
+    as ABSENT, not a failure."""
+
+
+def _builder(library, module, name):
+    """The builder `name` of library.module (e.g. torchvision.models.video), or Absent."""
+    import importlib
+    lib = importlib.import_module(library)
+    try:
+        fn = getattr(importlib.import_module(f"{library}.{module}"), name)
+    except (ImportError, AttributeError):
+        raise Absent(f"{library} {lib.__version__.split('+')[0]} has no {name}") from None
+    return fn
+
+
+def _tv(name, module="models", **kwargs):
     def build():
-        import torchvision
-        return getattr(torchvision.models, name)(weights=None, **kwargs)
+        return _builder("torchvision", module, name)(weights=None, **kwargs)
     return build
 
 
 def _tv_detection(name, **kwargs):
     def build():
-        import torchvision
-        return getattr(torchvision.models.detection, name)(
+        return _builder("torchvision", "models.detection", name)(
             weights=None, weights_backbone=None, **kwargs)
     return build
 
@@ -155,6 +176,37 @@ def _tv_segmentation(name, **kwargs):
         return getattr(torchvision.models.segmentation, name)(
             weights=None, weights_backbone=None, **kwargs)
     return build
+
+
+def _tv_overriding(module, name, inner, **overrides):
+    """torchvision's builder `name` with `overrides` forced on the function `inner` of
+    its module that it calls with keywords: mvit_v2_s and maxvit_t hard-code their
+    input size (and maxvit_t its partition size), so giving them as keywords clashes."""
+    def build():
+        _builder("torchvision", module, name)
+        import importlib
+        mod = importlib.import_module(f"torchvision.{module}")
+        original = getattr(mod, inner)
+
+        def smaller(**kwargs):
+            kwargs.update(overrides)
+            return original(**kwargs)
+
+        setattr(mod, inner, smaller)
+        try:
+            return getattr(mod, name)(weights=None)
+        finally:
+            setattr(mod, inner, original)
+    return build
+
+
+def _s3d_small():
+    """s3d for 8 frames of 64x64: its final AvgPool3d((2, 7, 7), stride=1) wants 16
+    frames of 224x224 (about 30 s a forward here); a (1, 2, 2) one takes the
+    features of 8 frames of 64x64 (1x2x2) to 1x1x1 as it takes theirs."""
+    model = _tv("s3d", "models.video")()
+    model.avgpool = torch.nn.AvgPool3d(kernel_size=(1, 2, 2), stride=1)
+    return model
 
 
 def _image(*shape):
@@ -218,6 +270,44 @@ def _conv_tasnet():
                                         msk_kernel_size=3, msk_num_feats=32,
                                         msk_num_hidden_feats=64, msk_num_layers=3,
                                         msk_num_stacks=2)
+
+
+def _ta(name, **kwargs):
+    def build():
+        return _builder("torchaudio", "models", name)(**kwargs)
+    return build
+
+
+def _emformer_rnnt():
+    """A small Emformer RNN-T (torchaudio.models.emformer_rnnt_base is 20 layers of
+    1024): transcriber with a time reduction of 4, LSTM predictor, joiner."""
+    return _builder("torchaudio", "models", "emformer_rnnt_model")(
+        input_dim=40, encoding_dim=64, num_symbols=20, segment_length=4,
+        right_context_length=2, time_reduction_input_dim=32, time_reduction_stride=4,
+        transformer_num_heads=4, transformer_ffn_dim=64, transformer_num_layers=2,
+        transformer_dropout=0.0, transformer_activation="gelu",
+        transformer_left_context_length=8, transformer_max_memory_size=0,
+        transformer_weight_init_scale_strategy="depthwise", transformer_tanh_on_mem=True,
+        symbol_embedding_dim=32, num_lstm_layers=2, lstm_layer_norm=True,
+        lstm_layer_norm_epsilon=1e-3, lstm_dropout=0.0)
+
+
+def _rnnt_inputs(seed):
+    """sources (B, T, 40) with T / 4 = 4 segments of 4 + a right context of 2, their
+    lengths, targets (B, U) and their lengths."""
+    g = torch.Generator().manual_seed(seed)
+    return (_randn(seed, 2, 72, 40), _lengths(seed, 64, 56, 44),
+            torch.randint(0, 20, (2, 6), generator=g), torch.tensor([6, 4]))
+
+
+def _rnnt_outputs(out):
+    """RNNT.forward's output without its predictor state (List[List[Tensor]], which a
+    trace cannot return)."""
+    return out[:3]
+
+
+def _two_images(*shape):
+    return lambda seed: (_rand(seed, *shape), _rand(seed + 100, *shape))
 
 
 def _tokens(seed):
@@ -288,12 +378,57 @@ MODELS = [
     Model("tacotron2", _tacotron2, _tokens, "fast", method="infer",
           describe="infer: data-dependent while loop, prenet dropout on"),
     Model("conv_tasnet", _conv_tasnet, _image(1, 1, 4000), "fast"),
+    # Added by torchvision 0.14 to 0.21 and torchaudio 0.13 to 2.6 (issue 14):
+    # ABSENT where the release has no such model.
+    Model("maxvit_t", _tv_overriding("models.maxvit", "maxvit_t", "_maxvit",
+                                     input_size=(128, 128), partition_size=4),
+          _image(1, 3, 128, 128), "slow",
+          describe="128x128 in partitions of 4 (224x224 in 7: 11 s a forward)"),
+    Model("swin_v2_t", _tv("swin_v2_t"), _image(1, 3, 112, 112), "slow"),
+    Model("efficientnet_v2_s", _tv("efficientnet_v2_s"), _image(1, 3, 128, 128), "slow"),
+    Model("regnet_x_400mf", _tv("regnet_x_400mf"), _image(1, 3, 128, 128), "slow"),
+    Model("mvit_v2_s", _tv_overriding("models.video.mvit", "mvit_v2_s", "_mvit",
+                                      spatial_size=(64, 64), temporal_size=4),
+          _image(1, 3, 4, 64, 64), "slow", describe="video, 4 frames of 64x64"),
+    Model("s3d", _s3d_small, _image(1, 3, 8, 64, 64), "slow",
+          describe="video, 8 frames of 64x64, its final AvgPool3d 1x2x2 (not 2x7x7)"),
+    Model("r3d_18", _tv("r3d_18", "models.video"), _image(1, 3, 4, 64, 64), "slow",
+          describe="video, 4 frames of 64x64"),
+    Model("raft_small", _tv("raft_small", "models.optical_flow"),
+          _two_images(1, 3, 128, 128), "slow",
+          describe="two images of 128x128 (its smallest correlation level needs 2x2), "
+          "12 flow updates (a loop); returns List[Tensor]"),
+    Model("retinanet_resnet50_fpn_v2",
+          _tv_detection("retinanet_resnet50_fpn_v2", min_size=192, max_size=256,
+                        **DETECTION),
+          _images(*IMG), "slow", libraries=("torchvision",), view=_detections,
+          eager_view=_flat_detections),
+    Model("fcos_resnet50_fpn",
+          _tv_detection("fcos_resnet50_fpn", min_size=192, max_size=256, **DETECTION),
+          _images(*IMG), "slow", libraries=("torchvision",), view=_detections,
+          eager_view=_flat_detections),
+    Model("keypointrcnn_resnet50_fpn",
+          _tv_detection("keypointrcnn_resnet50_fpn", min_size=192, max_size=256,
+                        rpn_pre_nms_top_n_test=300, rpn_post_nms_top_n_test=100,
+                        box_detections_per_img=20),
+          _images(*IMG), "slow", libraries=("torchvision",), view=_detections,
+          eager_view=_flat_detections),
+    Model("hubert_base", _ta("hubert_base"), _image(1, 8000), "slow", view=_first,
+          eager_view=_first, describe="returns (features, None)"),
+    Model("wavlm_base", _ta("wavlm_base"), _image(1, 8000), "slow", view=_first,
+          eager_view=_first, describe="returns (features, None)"),
+    Model("emformer_rnnt", _emformer_rnnt, _rnnt_inputs, "slow", view=_rnnt_outputs,
+          eager_view=_rnnt_outputs,
+          describe="emformer_rnnt_model, small: transcriber, predictor, joiner; "
+          "lengths differ on other input #3"),
 ]
 BY_NAME = {m.name: m for m in MODELS}
 
-# Models that torch 1.13 cannot script, with a piece of the error they give: they are
-# reported as NOSCRIPT and do not fail the run while the error is this one.
+# Models that a release of torch cannot script, keyed by (name, torch's major version),
+# with a piece of the error they give: they are reported as NOSCRIPT and do not fail
+# the run while the error is this one.
 KNOWN_SCRIPT_FAILURES = {}
+TORCH_MAJOR = int(torch.__version__.split(".")[0])
 
 
 # --------------------------------------------------------------------------- helpers
@@ -459,6 +594,10 @@ def check_model(model, converter, workdir, keep_trace=True):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             eager = model.build().eval()
+    except Absent as e:
+        result.status = "ABSENT"
+        result.add(str(e))
+        return result
     except Exception as e:
         result.add(f"build FAILED: {short(e)}", failed=True)
         return result
@@ -468,7 +607,7 @@ def check_model(model, converter, workdir, keep_trace=True):
             warnings.simplefilter("ignore")
             scripted = torch.jit.script(eager)
     except Exception as e:
-        known = KNOWN_SCRIPT_FAILURES.get(model.name)
+        known = KNOWN_SCRIPT_FAILURES.get((model.name, TORCH_MAJOR))
         message = short(e)
         if known and known in message:
             result.status = "NOSCRIPT"
@@ -490,7 +629,9 @@ def check_model(model, converter, workdir, keep_trace=True):
     if flat is None:
         result.add(f"convert FAILED ({seconds:.1f}s, {megabytes(peak)}): {error}", failed=True)
         return result
-    result.add(f"converts {seconds:.1f}s {megabytes(peak)}")
+    kernels = next((w.split()[0] for w in stats.split(", ") if w.endswith(" kernels run")), None)
+    result.add(f"converts {seconds:.1f}s {megabytes(peak)}"
+               + (f" {kernels} kernels run" if kernels is not None else ""))
     if stats:
         result.details.append(stats)
     flat_fn = getattr(flat, method)
