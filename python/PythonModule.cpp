@@ -82,6 +82,8 @@ template <typename Body> auto guarded(Body body) -> decltype(body()) {
   } catch (const py::error_already_set &) {
     throw;
   } catch (const std::exception &e) {
+    if (s2t::isOutOfMemory(e))
+      throw std::bad_alloc(); // pybind11 raises MemoryError for it
     s2t::conversionError("internal: " + s2t::firstMessageLine(e.what()));
   }
 }

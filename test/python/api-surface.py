@@ -74,6 +74,22 @@ class Raising(torch.nn.Module):
         return x
 
 
+class Huge(torch.nn.Module):
+    def forward(self, n: int):
+        if bool(torch.zeros(n).sum() > 0):
+            return n
+        return 0
+
+
+def test_out_of_memory_is_memory_error():
+    try:  # 4 TB for a data decision: the allocator refuses it
+        s2t.script_to_trace(torch.jit.script(Huge()), (10**12,), quiet=True)
+    except MemoryError:
+        pass
+    else:
+        raise AssertionError("no MemoryError")
+
+
 def test_help_shows_an_example_that_runs():
     text = pydoc.render_doc(s2t.script_to_trace, renderer=pydoc.plaintext)
     assert ">>> flat = s2t.script_to_trace(scripted" in text and "check_inputs" in text, text
@@ -89,4 +105,5 @@ def test_help_shows_an_example_that_runs():
 if __name__ == "__main__":
     main([test_dir_shows_only_the_api, test_version_is_s2t_opts,
           test_stubs_next_to_the_extension, test_error_hierarchy_and_attributes,
+          test_out_of_memory_is_memory_error,
           test_help_shows_an_example_that_runs])
