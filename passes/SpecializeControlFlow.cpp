@@ -5,6 +5,7 @@
 // flat output graph with its sample value, or a structure (list, tuple, dict,
 // object) whose elements are abstract values themselves. The walk
 //   - inlines prim::CallMethod / prim::CallFunction by walking the callee,
+//     and the __enter__ / __exit__ calls of prim::Enter / prim::Exit,
 //   - resolves prim::GetAttr on modules to submodules and attribute values,
 //   - decides prim::If from the sample and walks only the taken block,
 //   - unrolls prim::Loop iteration by iteration,
@@ -133,6 +134,18 @@ bool isMetadataQuery(const Node *node) {
   return kinds.count(node->kind()) != 0;
 }
 
+/// `with torch.no_grad():` and torch's other grad-mode contexts. They are
+/// walked through without calling __enter__ / __exit__: a trace records no
+/// grad-mode switch, and s2t decides in its own grad mode (README, Known
+/// limits).
+bool isGradModeContext(const AV &context) {
+  if (context.kind != AV::Object)
+    return false;
+  const auto &name = context.value.toObjectRef().type()->name();
+  return name && name->qualifiedName().rfind(
+                     "__torch__.torch.autograd.grad_mode.", 0) == 0;
+}
+
 /// Python's `<` on ints, floats, bools and strings.
 bool lessThan(const IValue &a, const IValue &b) {
   if (a.isString() && b.isString())
@@ -203,6 +216,14 @@ private:
   void walkLoop(const Node *node);
   void walkCall(const Node *node, const Graph &callee,
                 std::vector<AV> calleeInputs);
+  /// Walks `callee` as called by `node` and returns its outputs.
+  std::vector<AV> inlineCall(const Node *node, const Graph &callee,
+                             std::vector<AV> calleeInputs);
+  /// The graph of method `name` of the object `self`, called at `node`.
+  const Graph &methodGraph(const Node *node, const AV &self,
+                           const std::string &name);
+  void walkEnter(const Node *node);
+  void walkExit(const Node *node);
   void walkGetAttr(const Node *node);
   void walkSetAttr(const Node *node);
   void walkRaise(const Node *node);
@@ -1430,18 +1451,12 @@ void Specializer::dispatchNode(const Node *node) {
   case prim::Loop:
     return walkLoop(node);
   case prim::CallMethod: {
-    const AV &self = lookup(node->input(0));
-    if (self.kind != AV::Object)
-      unsupported(node, "method call on a value that is not an object");
-    auto object = self.value.toObject();
-    Function *method = object->type()->findMethod(node->s(attr::name));
-    if (!method)
-      unsupported(node, "object of type " + object->type()->repr_str() +
-                            " has no method " + node->s(attr::name));
+    const Graph &method =
+        methodGraph(node, lookup(node->input(0)), node->s(attr::name));
     std::vector<AV> args;
     for (const Value *input : node->inputs())
       args.push_back(lookup(input));
-    return walkCall(node, *toGraphFunction(*method).graph(), std::move(args));
+    return walkCall(node, method, std::move(args));
   }
   case prim::CallFunction: {
     auto functionType = node->input(0)->type()->expect<FunctionType>();
@@ -1459,13 +1474,10 @@ void Specializer::dispatchNode(const Node *node) {
     return walkRaise(node);
   case aten::warn:
     return; // a trace records no warnings
-  case prim::Enter: // `with` blocks (torch.no_grad()): a trace records neither
-    bind(node->output(), lookup(node->input()));
-    return;
+  case prim::Enter:
+    return walkEnter(node);
   case prim::Exit:
-    for (const Value *output : node->outputs())
-      bind(output, AV::constant(IValue(), DecisionCategory::Constant));
-    return;
+    return walkExit(node);
   default:
     break;
   }
@@ -1601,6 +1613,13 @@ void Specializer::walkLoop(const Node *node) {
 
 void Specializer::walkCall(const Node *node, const Graph &callee,
                            std::vector<AV> calleeInputs) {
+  std::vector<AV> outputs = inlineCall(node, callee, std::move(calleeInputs));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    bind(node->outputs()[i], std::move(outputs[i]));
+}
+
+std::vector<AV> Specializer::inlineCall(const Node *node, const Graph &callee,
+                                        std::vector<AV> calleeInputs) {
   ++result_.callsInlined;
   std::shared_ptr<const CallSite> caller = callSite_;
   callSite_ = std::make_shared<const CallSite>(CallSite{node, caller});
@@ -1608,8 +1627,50 @@ void Specializer::walkCall(const Node *node, const Graph &callee,
   // Not restored when the walk throws: what is thrown through a call ends
   // the conversion, and its message (run()'s catch) names these call sites.
   callSite_ = std::move(caller);
-  for (size_t i = 0; i < outputs.size(); ++i)
-    bind(node->outputs()[i], std::move(outputs[i]));
+  return outputs;
+}
+
+const Graph &Specializer::methodGraph(const Node *node, const AV &self,
+                                      const std::string &name) {
+  if (self.kind != AV::Object)
+    unsupported(node, "method call on a value that is not an object");
+  auto object = self.value.toObject();
+  Function *method = object->type()->findMethod(name);
+  if (!method)
+    unsupported(node, "object of type " + object->type()->repr_str() +
+                          " has no method " + name);
+  return *toGraphFunction(*method).graph();
+}
+
+// `with c as m:` is lowered by TorchScript to `m = prim::Enter(c)`, the body,
+// then `prim::Exit(c)`, which its interpreter runs as `c.__enter__()` and
+// `c.__exit__(None, None, None)`. Its exit transform (exit_transforms.cpp)
+// leaves the Exit after the body on every path out of it (an early return,
+// break or continue only guards the rest of the body), so walking in order
+// calls each method once per entry, as the interpreter does.
+void Specializer::walkEnter(const Node *node) {
+  AV context = lookup(node->input());
+  if (isGradModeContext(context)) {
+    bind(node->output(), std::move(context));
+    return;
+  }
+  const Graph &enter = methodGraph(node, context, "__enter__");
+  std::vector<AV> result = inlineCall(node, enter, {context});
+  if (result.size() != 1 || node->outputs().size() != 1)
+    unsupported(node, "expected __enter__ and prim::Enter to give one value");
+  bind(node->output(), std::move(result.front()));
+}
+
+void Specializer::walkExit(const Node *node) {
+  AV context = lookup(node->input());
+  AV none = AV::constant(IValue(), DecisionCategory::Constant);
+  if (!isGradModeContext(context)) {
+    const Graph &exit = methodGraph(node, context, "__exit__");
+    inlineCall(node, exit, {context, none, none, none});
+  }
+  // __exit__'s result only matters to an exception, which ends the walk.
+  for (const Value *output : node->outputs())
+    bind(output, none);
 }
 
 void Specializer::walkGetAttr(const Node *node) {

@@ -16,7 +16,10 @@ len, indexing); tuples (construct, unpack, index); dicts with str keys;
 Optional locals; helper functions and methods (one mutates a list argument
 in place); in-place ops (add_, mul_, clamp_, +=, ...) on tensors and on views
 of them (view, select, slices, t()); explicit raise / assert, and list indexing
-from an int argument, which may fail on the sample.
+from an int argument, which may fail on the sample; `with` on objects of a
+TorchScript class (`Ctx`) whose __enter__ and __exit__ change a float
+attribute and write in place to the tensor it holds, maybe bound with `as`,
+nested, re-entered, and left by break, continue or return.
 
 Every tensor has one of a few shape classes derived from the sample's x of
 shape (a, b), so that every generated op is valid: FULL (a, b), ROW (b,),
@@ -39,8 +42,29 @@ COMPAT = {
 }
 
 # Variable kinds.
-TENSOR, INT, FLOAT, TLIST, ILIST, TDICT, TUPLE, OPT = (
-    "tensor", "int", "float", "tlist", "ilist", "tdict", "tuple", "opt")
+TENSOR, INT, FLOAT, TLIST, ILIST, TDICT, TUPLE, OPT, CTX = (
+    "tensor", "int", "float", "tlist", "ilist", "tdict", "tuple", "opt", "ctx")
+
+# The context manager of `with` statements: __enter__ and __exit__ change an
+# attribute and write to the tensor it holds (a variable of the program);
+# `as` gets a tensor of that tensor's class.
+CTX_CLASS = """class Ctx:
+    def __init__(self, t: Tensor, k: float):
+        self.t = t
+        self.k = k
+        self.depth = 0
+
+    def __enter__(self) -> Tensor:
+        self.depth += 1
+        self.k = self.k + 0.5
+        self.t.add_(0.25)
+        return self.t * self.k
+
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> None:
+        self.depth -= 1
+        self.k = self.k * 0.5
+        self.t.mul_(0.5)
+"""
 
 
 class Var:
@@ -65,6 +89,10 @@ class Func:
         self.has_self = False       # a method: self.scale, self.sizes, submodules
         self.name_stack = []
         self.no_inplace_cond = False
+        self.withs = 0              # enclosing `with` statements
+        self.with_loops = 0         # enclosing loops outside the innermost `with`
+        self.returned = False       # a `return` was emitted before the end
+        self.loop_jumped = []       # per enclosing loop: a break or continue was emitted
 
     def emit(self, indent, text):
         self.lines.append("    " * indent + text)
@@ -99,6 +127,7 @@ class Generator:
         self.methods = []
         self.submodules = []        # attribute names of the Program's submodules
         self.raises = 0
+        self.uses_ctx = False       # a `with` was generated: the program defines Ctx
 
     # ----------------------------------------------------------- utilities
     def fresh(self, prefix):
@@ -308,6 +337,8 @@ class Generator:
         if tensors and self.chance(0.4):
             v = self.pick(tensors).name
             leaves += [f"float({v}.sum())", f"float({v}.mean())", f"{v}.max().item()"]
+        for v in self.vars_of(f, CTX):
+            leaves += [f"{v.name}.k", f"float({v.name}.depth)"]
         leaf = self.pick(leaves)
         if leaf.endswith(".item()"):
             leaf = f"float({leaf})"
@@ -457,8 +488,13 @@ class Generator:
         return False
 
     def statement(self, f, indent, budget):
-        r = self.r.random()
         nested = f.depth < 3 and budget > 1
+        # TorchScript 1.13 cannot compile a `with` after an exit that may be
+        # taken (return, or break / continue of an enclosing loop): an internal
+        # assert in its exit transform, which moves the `with` into a guard.
+        if nested and self.chance(0.04) and not f.returned and not any(f.loop_jumped):
+            return self.with_stmt(f, indent, budget)
+        r = self.r.random()
         if nested and r < 0.16:
             return self.if_stmt(f, indent, budget)
         if nested and r < 0.26:
@@ -470,10 +506,11 @@ class Generator:
         if nested and r < 0.33:
             self.iter_stmt(f, indent, budget)
             return False
-        if r < 0.36 and f.loops:
+        if r < 0.36 and len(f.loops) > f.with_loops:
             return self.jump_stmt(f, indent)
-        if r < 0.38 and f.depth > 0:
+        if r < 0.38 and f.depth > 0 and not f.withs:
             f.emit(indent, f"return {self.ret_expr(f)}")
+            f.returned = True
             return True
         if 0.38 <= r < 0.384:
             self.raise_stmt(f, indent)
@@ -570,14 +607,77 @@ class Generator:
         f.depth += 1
         if loop:
             f.loops.append(loop)
+            f.loop_jumped.append(False)
         if setup:
             setup()
         jumped = self.block(f, indent + 1, budget - 1)
         if loop:
             f.loops.pop()
+            f.loop_jumped.pop()
         f.depth -= 1
         f.scopes.pop()
         return jumped
+
+    def with_stmt(self, f, indent, budget):
+        """`with` on a Ctx, new or entered again, maybe with another, maybe
+        `as`. TorchScript 1.13 cannot compile an exit from a `with` body that
+        may be taken and is followed by more of the body (an internal assert
+        in its exit transform), nor a `with` after such an exit (statement()):
+        inside the body nothing leaves it, but the outermost `with` may end in
+        an if/else whose first branch leaves it (with_tail)."""
+        self.uses_ctx = True
+        items, ctxs = [], []
+        for _ in range(self.pick([1, 1, 1, 2])):
+            known = [v for v in self.vars_of(f, CTX) if v.name not in ctxs]
+            if known and self.chance(0.3):
+                c = self.pick(known)
+            else:
+                t = self.pick(self.vars_of(f, TENSOR, FULL))
+                c = f.add(Var(self.fresh("ctx"), CTX, FULL))
+                f.emit(indent, f"{c.name} = Ctx({t.name}, {self.fconst()})")
+            ctxs.append(c.name)
+            items.append(c.name)
+        bound = None
+        if self.chance(0.5):
+            bound = self.fresh("t")
+            items[-1] += f" as {bound}"
+        f.emit(indent, f"with {', '.join(items)}:")
+        outermost = f.withs == 0
+        saved = f.with_loops
+        f.withs += 1
+        f.with_loops = len(f.loops)
+        f.scopes.append({})
+        f.depth += 1
+        if bound:
+            f.add(Var(bound, TENSOR, FULL))
+        self.block(f, indent + 1, budget - 1)
+        if outermost and self.chance(0.4):
+            self.with_tail(f, indent + 1, budget - 1)
+        f.depth -= 1
+        f.scopes.pop()
+        f.withs -= 1
+        f.with_loops = saved
+        return False
+
+    def with_tail(self, f, indent, budget):
+        """The last statement of a `with` body: an if/else whose first branch
+        leaves the `with` by break or continue (in a loop) or return (in a
+        loop or a block)."""
+        exits = ["break", "continue"] if f.loops else []
+        if f.depth > 1 or f.loops:
+            exits.append("return")
+        if not exits:
+            return
+        jump = self.pick(exits)
+        f.emit(indent, f"if {self.cond(f)}:")
+        self.nested(f, indent, budget)
+        f.emit(indent + 1, f"return {self.ret_expr(f)}" if jump == "return" else jump)
+        if jump == "return":
+            f.returned = True
+        else:
+            f.loop_jumped[-1] = True
+        f.emit(indent, "else:")
+        self.nested(f, indent, budget)
 
     def if_stmt(self, f, indent, budget):
         opts = self.vars_of(f, OPT)
@@ -715,6 +815,7 @@ class Generator:
 
     def jump_stmt(self, f, indent):
         jump = self.pick(["break", "continue"])
+        f.loop_jumped[-1] = True
         if self.chance(0.85):
             f.emit(indent, f"if {self.cond(f)}:")
             f.emit(indent + 1, jump)
@@ -1091,7 +1192,7 @@ class Generator:
     def generate(self):
         self.current_stack = []
         src = ["import torch", "from torch import Tensor",
-               "from typing import Dict, List, Optional, Tuple", "", ""]
+               "from typing import Any, Dict, List, Optional, Tuple", "", ""]
         # Free functions, each may call the ones before it.
         for _ in range(self.r.randint(0, 2)):
             name = self.fresh("h")
@@ -1221,6 +1322,8 @@ class Generator:
             body.insert(1, "    x = x * self.scale + self.offset")
         fwd = ["    " + line for line in body]
         src += cls_lines + method_lines + fwd + [""]
+        if self.uses_ctx:
+            src[5:5] = CTX_CLASS.splitlines() + ["", ""]
         return "\n".join(src), [(a, t) for a, t, _ in args]
 
 
