@@ -94,6 +94,16 @@ def check_conversion(eager, sample, others=(), trace=True, extra_args=()):
     return flat
 
 
+def source_line(path, text):
+    """The 1-based line of the file `path` that holds `text` (a marker comment
+    such as `# decision: data`), for the locations decisions report."""
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            if text in line and "source_line" not in line and "line_of" not in line:
+                return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
 def main(tests):
     """Runs each test function, printing one line per test; exits non-zero on failure."""
     failed = 0

@@ -5,17 +5,13 @@ the input, the decision it takes differently and the largest difference."""
 import torch
 
 import s2t
-from s2t_e2e import main
+from s2t_e2e import main, source_line
 
 THIS = __file__
 
 
 def line_of(text):
-    with open(THIS) as f:
-        for number, line in enumerate(f, 1):
-            if text in line and "line_of" not in line:
-                return number
-    raise AssertionError(text)
+    return source_line(THIS, text)
 
 
 class Threshold(torch.nn.Module):
