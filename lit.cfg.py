@@ -30,3 +30,8 @@ config.available_features.add("torch-1.13" if torch_major == "1" else "torch-" +
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%s2t-build", config.s2t_build_dir))
 config.substitutions.append(("%s2t-opt", os.path.join(config.s2t_tools_dir, "s2t-opt")))
+
+# `lit --param deb=1 build/test/install/deb.test`: the Debian package in a
+# clean Debian 12 root (scripts/test-deb.sh, minutes); not in the default suite.
+if lit_config.params.get("deb"):
+    config.available_features.add("deb")

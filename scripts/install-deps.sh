@@ -17,6 +17,7 @@ packages=(
   pybind11-dev python3-dev
   "llvm-$llvm-tools"
   python3-onnx graphviz
+  help2man dpkg-dev file
 )
 missing=()
 for p in "${packages[@]}"; do
