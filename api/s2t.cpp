@@ -9,8 +9,8 @@
 
 #include "s2t/s2t.h"
 
-#include "ir/DecisionReport.h"
-#include "ir/ModuleIO.h"
+#include "emit/DecisionReport.h"
+#include "io/ModuleIO.h"
 #include "ir/SampleSpec.h"
 #include "passes/Pipeline.h"
 

@@ -11,8 +11,8 @@
 #include "ir/SampleSpec.h"
 
 #include "ir/Error.h"
-#include "ir/ModuleIO.h"
-#include "ir/TorchSave.h"
+#include "io/ModuleIO.h"
+#include "io/TorchSave.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/jit_type.h>

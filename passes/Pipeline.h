@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "ir/ModuleIO.h"
+#include "io/ModuleIO.h"
 #include "passes/SpecializeControlFlow.h"
 
 #include <functional>

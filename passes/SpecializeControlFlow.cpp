@@ -26,7 +26,7 @@
 #include "ir/AbstractValue.h"
 #include "ir/Error.h"
 #include "ir/OperatorFacts.h"
-#include "ir/OperatorLibraries.h"
+#include "io/OperatorLibraries.h"
 #include "ir/SampleSpec.h"
 #include "ir/SourceLocation.h"
 #include "passes/LazyEvaluator.h"

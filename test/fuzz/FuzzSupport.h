@@ -13,7 +13,7 @@
 #pragma once
 
 #include "ir/Error.h"
-#include "ir/ModuleIO.h"
+#include "io/ModuleIO.h"
 #include "passes/Pipeline.h"
 
 #include <ATen/ATen.h>

@@ -6,7 +6,7 @@
 //         fuzzer does not read files of the machine), then bound to a few
 //         schemas;
 //   odd:  the rest is the content of a torch.save file, read through
-//         parseSampleSpec("@FILE") and ("x=@FILE") (ir/TorchSave), then bound.
+//         parseSampleSpec("@FILE") and ("x=@FILE") (io/TorchSave), then bound.
 // Every failure must be an s2t::Error of one line (FuzzSupport.h).
 //
 //===----------------------------------------------------------------------===//

@@ -1,6 +1,6 @@
 //===- test/unit/TorchSaveTest.cpp - Reading torch.save's pickles ---------===//
 
-#include "ir/TorchSave.h"
+#include "io/TorchSave.h"
 
 #include <gtest/gtest.h>
 

@@ -6,11 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ir/DecisionReport.h"
-#include "ir/DotEmitter.h"
+#include "emit/DecisionReport.h"
+#include "emit/DotEmitter.h"
 #include "ir/Error.h"
-#include "ir/ModuleIO.h"
-#include "ir/OperatorLibraries.h"
+#include "io/ModuleIO.h"
+#include "io/OperatorLibraries.h"
 #include "ir/SampleSpec.h"
 #include "passes/Pipeline.h"
 #include "s2t/s2t.h"

@@ -1,4 +1,4 @@
-//===- ir/DecisionReport.h - What the specialization decided ---*- C++ -*-===//
+//===- emit/DecisionReport.h - What the specialization decided ---*- C++ -*-===//
 //
 // The decisions of a specialization (passes/SpecializeControlFlow.h) as the
 // user sees them: a JSON report (--report=FILE.json) and one warning line per

@@ -1,4 +1,4 @@
-//===- ir/DotEmitter.cpp - Decisions as a Graphviz picture ----------------===//
+//===- emit/DotEmitter.cpp - Decisions as a Graphviz picture ----------------===//
 //
 // Graphviz puts a node into the first subgraph that names it, so every node is
 // declared inside its cluster first and all edges follow at the top level.
@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ir/DotEmitter.h"
+#include "emit/DotEmitter.h"
 
 #include "ir/SourceLocation.h"
 

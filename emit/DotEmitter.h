@@ -1,4 +1,4 @@
-//===- ir/DotEmitter.h - Decisions as a Graphviz picture -------*- C++ -*-===//
+//===- emit/DotEmitter.h - Decisions as a Graphviz picture -------*- C++ -*-===//
 //
 // Writes a Graphviz digraph of one specialization: the scripted graph, with
 // its nested blocks as clusters and the callee graphs that hold decisions as

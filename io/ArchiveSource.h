@@ -1,4 +1,4 @@
-//===- ir/ArchiveSource.h - Checks an archive's code before LibTorch does -*- C++ -*-===//
+//===- io/ArchiveSource.h - Checks an archive's code before LibTorch does -*- C++ -*-===//
 //
 // LibTorch's source importer trusts the class bodies of an archive's code/
 // records to be what torch.jit.save writes: a class constant always has its

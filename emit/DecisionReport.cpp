@@ -1,6 +1,6 @@
-//===- ir/DecisionReport.cpp - What the specialization decided ------------===//
+//===- emit/DecisionReport.cpp - What the specialization decided ------------===//
 
-#include "ir/DecisionReport.h"
+#include "emit/DecisionReport.h"
 
 #include <nlohmann/json.hpp>
 

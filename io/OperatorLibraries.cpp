@@ -1,6 +1,6 @@
-//===- ir/OperatorLibraries.cpp - Loading operator libraries --------------===//
+//===- io/OperatorLibraries.cpp - Loading operator libraries --------------===//
 
-#include "ir/OperatorLibraries.h"
+#include "io/OperatorLibraries.h"
 
 #include "ir/Error.h"
 

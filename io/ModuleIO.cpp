@@ -1,11 +1,11 @@
-//===- ir/ModuleIO.cpp - Reading models, writing results ------------------===//
+//===- io/ModuleIO.cpp - Reading models, writing results ------------------===//
 
-#include "ir/ModuleIO.h"
+#include "io/ModuleIO.h"
 
-#include "ir/ArchiveSource.h"
+#include "io/ArchiveSource.h"
+#include "io/OperatorLibraries.h"
+#include "io/TorchSave.h"
 #include "ir/Error.h"
-#include "ir/OperatorLibraries.h"
-#include "ir/TorchSave.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/api/function_impl.h>
@@ -166,7 +166,7 @@ void readSourceRanges(const Module &module) {
 ///    claims before reading it, so a corrupt one would take gigabytes
 ///    (rewritePickleAppends throws on one past the end);
 ///  - the class bodies of its code/ records and the source ranges of their
-///    debug information (ir/ArchiveSource.h).
+///    debug information (io/ArchiveSource.h).
 void checkArchiveRecords(
     const std::shared_ptr<caffe2::serialize::ReadAdapterInterface> &file) {
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> opened;

@@ -1,4 +1,4 @@
-//===- ir/TorchSave.h - Reading values written by torch.save ----*- C++ -*-===//
+//===- io/TorchSave.h - Reading values written by torch.save ----*- C++ -*-===//
 //
 // torch::pickle_load reads torch.save's zip format, but LibTorch 1.13's
 // unpickler does not know the APPEND and SETITEM opcodes that Python's pickle

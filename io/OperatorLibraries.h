@@ -1,4 +1,4 @@
-//===- ir/OperatorLibraries.h - Loading operator libraries ------*- C++ -*-===//
+//===- io/OperatorLibraries.h - Loading operator libraries ------*- C++ -*-===//
 //
 // Archives may call operators that LibTorch itself does not register, such as
 // torchvision::nms. Like LLVM opt's -load, s2t-opt loads shared libraries that

@@ -1,4 +1,4 @@
-//===- ir/ModuleIO.h - Reading models, writing results ---------*- C++ -*-===//
+//===- io/ModuleIO.h - Reading models, writing results ---------*- C++ -*-===//
 //
 // Inputs are TorchScript archives (torch.jit.save / Module::save) or textual
 // graphs (torch::jit::parseIR), read only if they are regular files and never

@@ -1,6 +1,6 @@
-//===- ir/TorchSave.cpp - Reading values written by torch.save ------------===//
+//===- io/TorchSave.cpp - Reading values written by torch.save ------------===//
 
-#include "ir/TorchSave.h"
+#include "io/TorchSave.h"
 
 #include <caffe2/serialize/in_memory_adapter.h>
 #include <caffe2/serialize/inline_container.h>

@@ -1,4 +1,4 @@
-//===- ir/ArchiveSource.cpp - Checks an archive's code before LibTorch does ---===//
+//===- io/ArchiveSource.cpp - Checks an archive's code before LibTorch does ---===//
 //
 // Walks the top-level definitions of one code/ record the way LibTorch's
 // SourceImporter does (an optional `op_version_set = N` line, `import`
@@ -7,7 +7,7 @@
 // importer itself rejects with an exception is left to it.
 //
 //===----------------------------------------------------------------------===//
-#include "ir/ArchiveSource.h"
+#include "io/ArchiveSource.h"
 
 #include "ir/Error.h"
 #include "ir/SourceLocation.h"
