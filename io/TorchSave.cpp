@@ -1,4 +1,10 @@
 //===- io/TorchSave.cpp - Reading values written by torch.save ------------===//
+//
+// The pickle walk that rewrites APPEND / SETITEM and refuses what LibTorch's
+// unpickler would not check, the storage checks of tensors, and the reader of
+// torch.save's zip format on top of them.
+//
+//===----------------------------------------------------------------------===//
 
 #include "io/TorchSave.h"
 
@@ -18,220 +24,250 @@
 
 namespace s2t {
 
-std::string rewritePickleAppends(const std::string &pickle) {
-  // Walk the opcodes, keeping for each stack item the offset of the opcode
-  // that began it, so that a MARK can be put in front of an appended item.
-  std::vector<size_t> starts; // item start offsets
-  std::vector<std::pair<size_t, size_t>> marks; // (stack size, offset)
-  std::vector<size_t> insertMarkAt;
-  std::vector<std::pair<size_t, char>> replaceAt; // APPEND/SETITEM -> ...S
-  size_t pos = 0;
-  auto fail = [&]() { return pickle; };
-  // LibTorch's unpickler pops its stack and its marks without checking that
-  // they hold anything: a pickle that takes more than it put there would
-  // make it read out of bounds.
-  auto underflow = [&](size_t at) {
-    throw std::runtime_error(
-        "the pickle takes more values than it put on its stack (opcode 0x" +
-        [](unsigned char op) {
-          const char *hex = "0123456789abcdef";
-          return std::string{hex[op >> 4], hex[op & 15]};
-        }(static_cast<unsigned char>(pickle[at])) +
-        " at byte " + std::to_string(at) + ")");
-  };
-  // LibTorch's unpickler allocates and fills what a length field claims
-  // before it reads: a corrupt length would take gigabytes.
-  auto tooLong = [&](size_t length) {
-    throw std::runtime_error("a string of the pickle claims " +
-                             std::to_string(length) + " bytes; " +
-                             std::to_string(pickle.size() - pos) + " are left");
-  };
-  auto need = [&](size_t n) { return pos + n <= pickle.size(); };
-  auto readLength = [&](size_t bytes) -> size_t {
-    size_t value = 0;
-    for (size_t i = 0; i < bytes; ++i)
-      value |= static_cast<size_t>(static_cast<unsigned char>(pickle[pos + i]))
-               << (8 * i);
-    return value;
-  };
-  auto popToMark = [&]() -> bool {
-    if (marks.empty() || marks.back().first > starts.size())
-      return false;
-    starts.resize(marks.back().first);
+namespace {
+
+/// One walk over a pickle's opcodes that keeps, for each stack item, the
+/// offset of the opcode that began it, so that a MARK can be put in front of
+/// an item that APPEND or SETITEM adds; then the rewritten pickle.
+class AppendRewriter {
+public:
+  explicit AppendRewriter(const std::string &pickle) : pickle_(pickle) {}
+
+  /// Walks the whole pickle; false if it meets an opcode it does not know.
+  bool walk() {
+    while (pos_ < pickle_.size()) {
+      size_t at = pos_;
+      if (!step(static_cast<unsigned char>(pickle_[pos_++]), at))
+        return false;
+    }
     return true;
-  };
-  while (pos < pickle.size()) {
-    size_t at = pos;
-    unsigned char op = pickle[pos++];
+  }
+
+  /// The pickle with the edits of the walk: a MARK before each added item,
+  /// and each APPEND / SETITEM made an APPENDS / SETITEMS.
+  std::string rewritten() const {
+    if (replaceAt_.empty())
+      return pickle_;
+    std::vector<std::pair<size_t, char>> edits; // (offset, 0 = insert MARK)
+    for (size_t offset : insertMarkAt_)
+      edits.emplace_back(offset, 0);
+    for (const auto &replacement : replaceAt_)
+      edits.push_back(replacement);
+    std::sort(edits.begin(), edits.end());
+    std::string result;
+    result.reserve(pickle_.size() + edits.size());
+    size_t copied = 0;
+    for (const auto &[offset, kind] : edits) {
+      result.append(pickle_, copied, offset - copied);
+      copied = offset;
+      if (kind == 0) {
+        result.push_back('(');
+      } else {
+        result.push_back(kind);
+        copied = offset + 1;
+      }
+    }
+    result.append(pickle_, copied, std::string::npos);
+    return result;
+  }
+
+private:
+  /// The opcode `op` at offset `at`, its operands from pos_ on.
+  bool step(unsigned char op, size_t at) {
     switch (op) {
     case 0x80: // PROTO
-      if (!need(1))
-        return fail();
-      pos += 1;
-      break;
+    case 'q':  // BINPUT
+      return skip(1);
     case '(': // MARK
-      marks.emplace_back(starts.size(), at);
-      break;
+      marks_.emplace_back(starts_.size(), at);
+      return true;
     case '}': case ']': case ')': case 'N': case 0x88: case 0x89:
-      starts.push_back(at);
-      break;
+      starts_.push_back(at);
+      return true;
     case 'K': case 'h': // BININT1, BINGET
-      if (!need(1))
-        return fail();
-      pos += 1;
-      starts.push_back(at);
-      break;
+      return pushOperand(1, at);
     case 'M': // BININT2
-      if (!need(2))
-        return fail();
-      pos += 2;
-      starts.push_back(at);
-      break;
+      return pushOperand(2, at);
     case 'J': case 'j': // BININT, LONG_BINGET
-      if (!need(4))
-        return fail();
-      pos += 4;
-      starts.push_back(at);
-      break;
+      return pushOperand(4, at);
     case 'G': // BINFLOAT
-      if (!need(8))
-        return fail();
-      pos += 8;
-      starts.push_back(at);
-      break;
-    case 0x8a: case 'U': case 0x8c: { // LONG1, SHORT_BINSTRING, SHORT_BINUNICODE
-      if (!need(1))
-        return fail();
-      size_t length = readLength(1);
-      pos += 1;
-      if (!need(length))
-        tooLong(length);
-      pos += length;
-      starts.push_back(at);
-      break;
-    }
-    case 'X': case 'T': case 'B': { // BINUNICODE, BINSTRING, BINBYTES
-      if (!need(4))
-        return fail();
-      size_t length = readLength(4);
-      pos += 4;
-      if (!need(length))
-        tooLong(length);
-      pos += length;
-      starts.push_back(at);
-      break;
-    }
-    case 'c': { // GLOBAL module\nname\n
-      for (int lines = 0; lines < 2; ++lines) {
-        size_t end = pickle.find('\n', pos);
-        if (end == std::string::npos)
-          return fail();
-        pos = end + 1;
-      }
-      starts.push_back(at);
-      break;
-    }
-    case 'q': // BINPUT
-      if (!need(1))
-        return fail();
-      pos += 1;
-      break;
+      return pushOperand(8, at);
+    case 0x8a: case 'U': case 0x8c: // LONG1, SHORT_BINSTRING, SHORT_BINUNICODE
+      return pushString(1, at);
+    case 'X': case 'T': case 'B': // BINUNICODE, BINSTRING, BINBYTES
+      return pushString(4, at);
+    case 'c': // GLOBAL module\nname\n
+      return pushGlobal(at);
     case 'r': // LONG_BINPUT
-      if (!need(4))
-        return fail();
-      // LibTorch sizes its memo table by the index: a pickle of N bytes has
-      // fewer than N memo entries.
-      if (readLength(4) > pickle.size())
-        throw std::runtime_error("a memo index of the pickle is " +
-                                 std::to_string(readLength(4)) + "; it has " +
-                                 std::to_string(pickle.size()) + " bytes");
-      pos += 4;
-      break;
-    case 0x85: case 0x86: case 0x87: { // TUPLE1..3
-      size_t n = op - 0x84;
-      if (starts.size() < n)
-        underflow(at);
-      size_t start = starts[starts.size() - n];
-      starts.resize(starts.size() - n);
-      starts.push_back(start);
-      break;
-    }
-    case 't': case 'l': case 'd': { // TUPLE, LIST, DICT
-      size_t start = marks.empty() ? 0 : marks.back().second;
-      if (!popToMark())
-        underflow(at);
-      marks.pop_back();
-      starts.push_back(start);
-      break;
-    }
+      return longBinput();
+    case 0x85: case 0x86: case 0x87: // TUPLE1..3
+      collapse(op - 0x84, at);
+      return true;
+    case 'R': case 0x81: // REDUCE, NEWOBJ
+      collapse(2, at);
+      return true;
+    case 't': case 'l': case 'd': // TUPLE, LIST, DICT
+      collectToMark(at);
+      return true;
     case 'a': // APPEND: the item on top goes into the list below it
-      if (starts.size() < 2)
-        underflow(at);
-      insertMarkAt.push_back(starts.back());
-      replaceAt.emplace_back(at, 'e');
-      starts.pop_back();
-      break;
-    case 'e': case 'u': // APPENDS, SETITEMS
-      if (!popToMark() || starts.empty())
-        underflow(at);
-      marks.pop_back();
-      break;
+      appendOne(at, 1, 'e');
+      return true;
     case 's': // SETITEM: key and value on top go into the dict below them
-      if (starts.size() < 3)
+      appendOne(at, 2, 'u');
+      return true;
+    case 'e': case 'u': // APPENDS, SETITEMS
+      if (!popToMark() || starts_.empty())
         underflow(at);
-      insertMarkAt.push_back(starts[starts.size() - 2]);
-      replaceAt.emplace_back(at, 'u');
-      starts.resize(starts.size() - 2);
-      break;
-    case 'R': case 0x81: { // REDUCE, NEWOBJ
-      if (starts.size() < 2)
-        underflow(at);
-      size_t start = starts[starts.size() - 2];
-      starts.resize(starts.size() - 2);
-      starts.push_back(start);
-      break;
-    }
+      marks_.pop_back();
+      return true;
     case 'b': // BUILD
-      if (starts.size() < 2)
-        underflow(at);
-      starts.pop_back();
-      break;
+      take(2, at);
+      starts_.pop_back();
+      return true;
     case 'Q': // BINPERSID
-      if (starts.empty())
-        underflow(at);
-      break;
+      take(1, at);
+      return true;
     case '.': // STOP
-      pos = pickle.size();
-      break;
+      pos_ = pickle_.size();
+      return true;
     default:
-      return fail();
+      return false;
     }
   }
-  if (replaceAt.empty())
+
+  bool need(size_t n) const { return pos_ + n <= pickle_.size(); }
+
+  /// Skips an operand of `n` bytes; false if the pickle ends first.
+  bool skip(size_t n) {
+    if (!need(n))
+      return false;
+    pos_ += n;
+    return true;
+  }
+
+  bool pushOperand(size_t n, size_t at) {
+    if (!skip(n))
+      return false;
+    starts_.push_back(at);
+    return true;
+  }
+
+  /// A string whose length is a little-endian field of `lengthBytes`.
+  bool pushString(size_t lengthBytes, size_t at) {
+    if (!need(lengthBytes))
+      return false;
+    size_t length = readLength(lengthBytes);
+    pos_ += lengthBytes;
+    // LibTorch's unpickler allocates and fills what a length field claims
+    // before it reads: a corrupt length would take gigabytes.
+    if (!need(length))
+      throw std::runtime_error("a string of the pickle claims " +
+                               std::to_string(length) + " bytes; " +
+                               std::to_string(pickle_.size() - pos_) +
+                               " are left");
+    pos_ += length;
+    starts_.push_back(at);
+    return true;
+  }
+
+  bool pushGlobal(size_t at) {
+    for (int lines = 0; lines < 2; ++lines) {
+      size_t end = pickle_.find('\n', pos_);
+      if (end == std::string::npos)
+        return false;
+      pos_ = end + 1;
+    }
+    starts_.push_back(at);
+    return true;
+  }
+
+  bool longBinput() {
+    if (!need(4))
+      return false;
+    // LibTorch sizes its memo table by the index: a pickle of N bytes has
+    // fewer than N memo entries.
+    if (readLength(4) > pickle_.size())
+      throw std::runtime_error("a memo index of the pickle is " +
+                               std::to_string(readLength(4)) + "; it has " +
+                               std::to_string(pickle_.size()) + " bytes");
+    pos_ += 4;
+    return true;
+  }
+
+  /// The `n` items on top become one, which begins where the first did.
+  void collapse(size_t n, size_t at) {
+    take(n, at);
+    size_t start = starts_[starts_.size() - n];
+    starts_.resize(starts_.size() - n);
+    starts_.push_back(start);
+  }
+
+  /// The items down to the last MARK become one, which begins at the MARK.
+  void collectToMark(size_t at) {
+    size_t start = marks_.empty() ? 0 : marks_.back().second;
+    if (!popToMark())
+      underflow(at);
+    marks_.pop_back();
+    starts_.push_back(start);
+  }
+
+  /// APPEND (`items` 1) or SETITEM (2): a MARK goes before the items, and the
+  /// opcode becomes `replacement`.
+  void appendOne(size_t at, size_t items, char replacement) {
+    take(items + 1, at);
+    insertMarkAt_.push_back(starts_[starts_.size() - items]);
+    replaceAt_.emplace_back(at, replacement);
+    starts_.resize(starts_.size() - items);
+  }
+
+  bool popToMark() {
+    if (marks_.empty() || marks_.back().first > starts_.size())
+      return false;
+    starts_.resize(marks_.back().first);
+    return true;
+  }
+
+  /// Throws unless the stack holds `n` items for the opcode at `at`.
+  void take(size_t n, size_t at) const {
+    if (starts_.size() < n)
+      underflow(at);
+  }
+
+  /// LibTorch's unpickler pops its stack and its marks without checking that
+  /// they hold anything: a pickle that takes more than it put there would
+  /// make it read out of bounds.
+  [[noreturn]] void underflow(size_t at) const {
+    const char *hex = "0123456789abcdef";
+    unsigned char op = static_cast<unsigned char>(pickle_[at]);
+    throw std::runtime_error(
+        "the pickle takes more values than it put on its stack (opcode 0x" +
+        std::string{hex[op >> 4], hex[op & 15]} + " at byte " +
+        std::to_string(at) + ")");
+  }
+
+  size_t readLength(size_t bytes) const {
+    size_t value = 0;
+    for (size_t i = 0; i < bytes; ++i)
+      value |= static_cast<size_t>(static_cast<unsigned char>(pickle_[pos_ + i]))
+               << (8 * i);
+    return value;
+  }
+
+  const std::string &pickle_;
+  size_t pos_ = 0;
+  std::vector<size_t> starts_;                   ///< item start offsets
+  std::vector<std::pair<size_t, size_t>> marks_; ///< (stack size, offset)
+  std::vector<size_t> insertMarkAt_;
+  std::vector<std::pair<size_t, char>> replaceAt_; ///< APPEND/SETITEM -> ...S
+};
+
+} // namespace
+
+std::string rewritePickleAppends(const std::string &pickle) {
+  AppendRewriter rewriter(pickle);
+  if (!rewriter.walk())
     return pickle;
-  // Apply the edits in offset order: a MARK before each added item, and each
-  // APPEND / SETITEM becomes APPENDS / SETITEMS.
-  std::vector<std::pair<size_t, char>> edits; // (offset, 0 = insert MARK)
-  for (size_t offset : insertMarkAt)
-    edits.emplace_back(offset, 0);
-  for (const auto &replacement : replaceAt)
-    edits.push_back(replacement);
-  std::sort(edits.begin(), edits.end());
-  std::string result;
-  result.reserve(pickle.size() + edits.size());
-  size_t copied = 0;
-  for (const auto &[offset, kind] : edits) {
-    result.append(pickle, copied, offset - copied);
-    copied = offset;
-    if (kind == 0) {
-      result.push_back('(');
-    } else {
-      result.push_back(kind);
-      copied = offset + 1;
-    }
-  }
-  result.append(pickle, copied, std::string::npos);
-  return result;
+  return rewriter.rewritten();
 }
 
 namespace {
