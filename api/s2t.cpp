@@ -10,6 +10,7 @@
 #include "s2t/s2t.h"
 
 #include "emit/DecisionReport.h"
+#include "emit/OutputWriter.h"
 #include "io/ModuleIO.h"
 #include "ir/SampleSpec.h"
 #include "passes/Pipeline.h"
@@ -147,8 +148,8 @@ const Report &Conversion::report() const { return state_->report; }
 Module Conversion::module() const {
   if (!state_->module)
     state_->module =
-        installFlatGraph(state_->program, state_->flat, state_->freeze,
-                         state_->fallbackMethod);
+        makeFlatModule(state_->program, state_->flat, state_->freeze,
+                       state_->fallbackMethod);
   return *state_->module;
 }
 

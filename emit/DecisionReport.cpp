@@ -1,4 +1,9 @@
 //===- emit/DecisionReport.cpp - What the specialization decided ------------===//
+//
+// The decisions of a SpecializeResult rendered for users: JSON for --report
+// (format in docs/report.md) and one warning line per decision site.
+//
+//===----------------------------------------------------------------------===//
 
 #include "emit/DecisionReport.h"
 

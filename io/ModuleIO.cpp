@@ -1,4 +1,11 @@
-//===- io/ModuleIO.cpp - Reading models, writing results ------------------===//
+//===- io/ModuleIO.cpp - Reading models, making the flat module ----------===//
+//
+// Loading checks an archive's records before LibTorch trusts them (pickles,
+// code, debug information, tensor storage sizes), then reads it; a textual
+// graph is parsed. The flat module is made on a copy of the program's module,
+// so that the program stays as it was loaded.
+//
+//===----------------------------------------------------------------------===//
 
 #include "io/ModuleIO.h"
 
@@ -15,20 +22,14 @@
 #include <torch/csrc/jit/serialization/import.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <iterator>
+#include <functional>
 #include <memory>
-#include <mutex>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace s2t {
 
@@ -365,242 +366,116 @@ Program loadProgram(const std::string &path, const std::string &method) {
 
 namespace {
 
-/// Temporary outputs to remove if a signal stops the process, as LLVM's
-/// RemoveFileOnSignal does: the handler only reads this table and unlinks.
-std::atomic<char *> gTemporaries[8];
-const int kRemoveOnSignals[] = {SIGINT, SIGTERM, SIGHUP};
-struct sigaction gPreviousActions[std::size(kRemoveOnSignals)];
-std::mutex gTemporariesMutex;
-int gTemporaryCount = 0; // handlers are installed while it is positive
-
-void restorePreviousActions() {
-  for (size_t i = 0; i < std::size(kRemoveOnSignals); ++i)
-    ::sigaction(kRemoveOnSignals[i], &gPreviousActions[i], nullptr);
-}
-
-extern "C" void removeTemporariesOnSignal(int signal) {
-  for (std::atomic<char *> &slot : gTemporaries)
-    if (char *temporary = slot.exchange(nullptr))
-      ::unlink(temporary);
-  // With the previous actions back, the signal does what it would have done
-  // (by default, end the process) once this handler returns.
-  restorePreviousActions();
-  ::raise(signal);
-}
-
-/// `path` is removed if SIGINT, SIGTERM or SIGHUP arrives while this lives.
-class RemoveOnSignal {
-public:
-  explicit RemoveOnSignal(const std::string &path) {
-    std::lock_guard<std::mutex> lock(gTemporariesMutex);
-    if (gTemporaryCount++ == 0) {
-      struct sigaction action {};
-      action.sa_handler = removeTemporariesOnSignal;
-      sigemptyset(&action.sa_mask);
-      for (size_t i = 0; i < std::size(kRemoveOnSignals); ++i) {
-        ::sigaction(kRemoveOnSignals[i], &action, &gPreviousActions[i]);
-        // An ignored signal (nohup, a parent that ignores SIGINT) stays so.
-        if (gPreviousActions[i].sa_handler == SIG_IGN)
-          ::sigaction(kRemoveOnSignals[i], &gPreviousActions[i], nullptr);
-      }
-    }
-    for (std::atomic<char *> &slot : gTemporaries) {
-      char *expected = nullptr;
-      char *copy = ::strdup(path.c_str());
-      if (slot.compare_exchange_strong(expected, copy)) {
-        slot_ = &slot;
-        return;
-      }
-      std::free(copy);
-    }
+/// Adds to `remap` each module type of `original`'s tree and the type of the
+/// module in the same place of `copy`, a clone of it (Module::clone gives
+/// every module type a new, mangled one, and keeps no table of them).
+void mapModuleTypes(const Module &original, const Module &copy,
+                    std::unordered_map<c10::TypePtr, c10::TypePtr> &remap) {
+  remap[original.type()] = copy.type();
+  auto copies = copy.named_children();
+  auto next = copies.begin();
+  for (const NameModule &child : original.named_children()) {
+    TORCH_INTERNAL_ASSERT(next != copies.end() && (*next).name == child.name,
+                          "a clone has the modules of its original");
+    mapModuleTypes(child.value, (*next).value, remap);
+    ++next;
   }
-  ~RemoveOnSignal() {
-    if (slot_)
-      std::free(slot_->exchange(nullptr));
-    std::lock_guard<std::mutex> lock(gTemporariesMutex);
-    if (--gTemporaryCount == 0)
-      restorePreviousActions();
-  }
-
-private:
-  std::atomic<char *> *slot_ = nullptr;
-};
-
-/// "cannot write 'PATH': WHY", with errno's words if `why` is empty.
-[[noreturn]] void cannotWrite(const std::string &path, std::string why = "") {
-  if (why.empty())
-    why = errno ? std::strerror(errno) : "write error";
-  conversionError("cannot write '" + path + "': " + why);
 }
 
-/// Runs `write` on `stream`, turning its failures into "cannot write" errors.
-void writeTo(std::ostream &stream, const std::string &path,
-             const std::function<void(std::ostream &)> &write) {
+/// A copy of `program`'s module that shares its tensors and whose methods
+/// and types are its own, so that changing it leaves `program` alone; and
+/// `remap`, which takes a graph of `program` to the copy's types.
+Module copyModule(const Program &program,
+                  std::function<c10::TypePtr(c10::TypePtr)> &remap) {
+  Module copy = program.module->clone(/*inplace=*/true);
+  auto types =
+      std::make_shared<std::unordered_map<c10::TypePtr, c10::TypePtr>>();
+  mapModuleTypes(*program.module, copy, *types);
+  remap = [types](c10::TypePtr type) {
+    auto found = types->find(type);
+    return found == types->end() ? type : found->second;
+  };
+  return copy;
+}
+
+/// `graph` copied, with the types of `remap`.
+std::shared_ptr<Graph>
+remappedCopy(const std::shared_ptr<Graph> &graph,
+             const std::function<c10::TypePtr(c10::TypePtr)> &remap) {
+  std::shared_ptr<Graph> copy = graph->copy();
+  copy->remapTypes(remap);
+  return copy;
+}
+
+/// Adds to `module` the method `name` computing `graph`, unless it has one.
+void addMethod(Module &module, const std::string &name,
+               const std::shared_ptr<Graph> &graph) {
+  if (module.type()->findMethod(name))
+    return;
+  auto *function = module._ivalue()->compilation_unit()->create_function(
+      c10::QualifiedName(*module.type()->name(), name), graph);
+  module.type()->addMethod(function);
+}
+
+/// `program`'s module, copied, its method computing `flat`; the scripted
+/// method kept as `fallbackMethod` if that is not empty.
+Module flatCopyOfModule(const Program &program,
+                        const std::shared_ptr<Graph> &flat,
+                        const std::string &fallbackMethod) {
+  std::function<c10::TypePtr(c10::TypePtr)> remap;
+  Module module = copyModule(program, remap);
+  if (!fallbackMethod.empty())
+    addMethod(module, fallbackMethod, remappedCopy(program.graph, remap));
+  std::shared_ptr<Graph> graph = remappedCopy(flat, remap);
+  GraphFunction &function =
+      toGraphFunction(module.get_method(program.method).function());
+  replaceGraph(*function.graph(), *graph);
+  function.setSchema(schemaOfFlatGraph(function.getSchema(), *graph));
+  return module;
+}
+
+/// A module of its own whose forward computes `flat`, a textual graph's.
+Module moduleOfGraph(const std::shared_ptr<Graph> &flat) {
+  Module module(c10::QualifiedName("__torch__.s2t.FlatGraph"));
+  std::shared_ptr<Graph> graph = flat->copy();
+  graph->insertInput(0, "self")->setType(module.type());
+  addMethod(module, "forward", graph);
+  return module;
+}
+
+/// `module` in eval mode, frozen: parameters and attributes folded into
+/// constants. Keeps `fallbackMethod` if it is not empty.
+Module frozen(Module module, const std::string &fallbackMethod) {
   try {
-    write(stream);
-  } catch (const Error &) {
-    throw;
+    module.eval();
+    std::vector<std::string> preserved;
+    if (!fallbackMethod.empty())
+      preserved.push_back(fallbackMethod);
+    return freeze_module(module, preserved);
   } catch (const std::exception &e) {
     rethrowIfOutOfMemory(e);
-    cannotWrite(path, firstMessageLine(e.what()));
+    conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
   }
-}
-
-/// `path` with its links followed, or `path` itself if it does not exist.
-std::string resolveLinks(const std::string &path) {
-  char *resolved = ::realpath(path.c_str(), nullptr);
-  if (!resolved)
-    return path;
-  std::string real = resolved;
-  std::free(resolved);
-  return real;
-}
-
-/// Whether `path` names something that must be written in place: it exists
-/// and is not a regular file, or it is in /dev or /proc (/dev/stdout is a link
-/// to whatever the standard output is, a regular file too).
-bool isWrittenInPlace(const std::string &path) {
-  struct stat status;
-  if (::stat(path.c_str(), &status) == 0 && !S_ISREG(status.st_mode))
-    return true;
-  size_t slash = path.rfind('/');
-  std::string real = resolveLinks(
-      slash == std::string::npos ? "." : path.substr(0, slash + 1));
-  auto under = [&](const std::string &top) {
-    return real == top || real.compare(0, top.size() + 1, top + "/") == 0;
-  };
-  return under("/dev") || under("/proc");
-}
-
-/// Writes the whole output into `path`, which is not replaced.
-void writeInPlace(const std::string &path,
-                  const std::function<void(std::ostream &)> &write) {
-  struct stat status;
-  if (::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode))
-    cannotWrite(path, "it is a directory");
-  std::ostringstream buffer;
-  writeTo(buffer, path, write);
-  std::string bytes = buffer.str();
-  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0)
-    cannotWrite(path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (wrote < 0 && errno == EINTR)
-      continue;
-    if (wrote <= 0) {
-      int error = errno;
-      ::close(fd);
-      errno = error;
-      cannotWrite(path);
-    }
-    done += static_cast<size_t>(wrote);
-  }
-  if (::close(fd) != 0)
-    cannotWrite(path);
 }
 
 } // namespace
 
-void writeAtomically(const std::string &path,
-                     const std::function<void(std::ostream &)> &write) {
-  if (isWrittenInPlace(path)) {
-    writeInPlace(path, write);
-    return;
-  }
-  // Through links: the file a link leads to is replaced, not the link.
-  std::string target = resolveLinks(path);
-  std::string temporary =
-      target + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
-  RemoveOnSignal removeOnSignal(temporary);
-  try {
-    std::ofstream stream(temporary, std::ios::binary);
-    if (!stream)
-      cannotWrite(path, std::string("cannot create a file there (") +
-                            std::strerror(errno) + ")");
-    writeTo(stream, path, write);
-    errno = 0;
-    stream.close();
-    if (stream.fail())
-      cannotWrite(path);
-  } catch (...) {
-    std::remove(temporary.c_str());
-    throw;
-  }
-  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
-    int error = errno;
-    std::remove(temporary.c_str());
-    errno = error;
-    cannotWrite(path);
-  }
+Module makeFlatModule(const Program &program,
+                      const std::shared_ptr<Graph> &flat, bool freeze,
+                      const std::string &fallbackMethod) {
+  if (!fallbackMethod.empty() && !program.module)
+    usageError("--guards=fallback needs an archive: a textual graph has no "
+               "scripted method to fall back to");
+  Module module = program.module
+                      ? flatCopyOfModule(program, flat, fallbackMethod)
+                      : moduleOfGraph(flat);
+  return freeze ? frozen(std::move(module), fallbackMethod) : module;
 }
 
-void writeTextFile(const std::string &path, const std::string &text) {
-  writeAtomically(path, [&](std::ostream &stream) {
-    if (!(stream << text))
-      cannotWrite(path);
-  });
-}
-
-Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
-                        bool freeze, const std::string &fallbackMethod) {
-  Module module = program.module ? *program.module
-                                 : Module(c10::QualifiedName(
-                                       "__torch__.s2t.FlatGraph"));
-  if (!fallbackMethod.empty()) {
-    if (!program.module)
-      usageError("--guards=fallback needs an archive: a textual graph has no "
-                 "scripted method to fall back to");
-    if (!module.type()->findMethod(fallbackMethod)) {
-      auto *function = module._ivalue()->compilation_unit()->create_function(
-          c10::QualifiedName(*module.type()->name(), fallbackMethod),
-          program.graph->copy());
-      module.type()->addMethod(function);
-    }
-  }
-  if (program.module) {
-    Method method = module.get_method(program.method);
-    GraphFunction &function = toGraphFunction(method.function());
-    replaceGraph(*function.graph(), *flat);
-    function.setSchema(schemaOfFlatGraph(function.getSchema(), *flat));
-  } else {
-    // A textual graph becomes the forward method of a module of its own.
-    std::shared_ptr<Graph> graph = flat->copy();
-    graph->insertInput(0, "self")->setType(module.type());
-    auto *function = module._ivalue()->compilation_unit()->create_function(
-        c10::QualifiedName(*module.type()->name(), "forward"), graph);
-    module.type()->addMethod(function);
-  }
-  if (freeze) {
-    try {
-      module.eval();
-      std::vector<std::string> preserved;
-      if (!fallbackMethod.empty())
-        preserved.push_back(fallbackMethod);
-      module = freeze_module(module, preserved);
-    } catch (const std::exception &e) {
-      rethrowIfOutOfMemory(e);
-      conversionError("cannot freeze the module: " + firstMessageLine(e.what()));
-    }
-  }
-  return module;
-}
-
-void saveModule(const Module &module, const std::string &path) {
-  writeAtomically(path, [&](std::ostream &stream) { module.save(stream); });
-}
-
-void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
-                     const std::string &path, bool freeze,
-                     const std::string &fallbackMethod) {
-  saveModule(installFlatGraph(program, flat, freeze, fallbackMethod), path);
-}
-
-void saveFlatArchive(Program &program, const std::shared_ptr<Graph> &flat,
+void saveFlatArchive(const Program &program, const std::shared_ptr<Graph> &flat,
                      std::ostream &out, bool freeze,
                      const std::string &fallbackMethod) {
-  Module module = installFlatGraph(program, flat, freeze, fallbackMethod);
+  Module module = makeFlatModule(program, flat, freeze, fallbackMethod);
   module.save(out);
   if (!out.flush())
     conversionError("cannot write the archive to the output stream");

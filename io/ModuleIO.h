@@ -1,11 +1,9 @@
-//===- io/ModuleIO.h - Reading models, writing results ---------*- C++ -*-===//
+//===- io/ModuleIO.h - Reading models, making the flat module --*- C++ -*-===//
 //
 // Inputs are TorchScript archives (torch.jit.save / Module::save) or textual
 // graphs (torch::jit::parseIR), read only if they are regular files and never
-// past the size they had when opened. Outputs are written atomically: to a
-// temporary file beside the target, renamed into place only once complete; a
-// target that exists and is not a regular file (a device, a FIFO) is written
-// in place.
+// past the size they had when opened. The result is a module made on a copy of
+// the input's; files are written by emit/OutputWriter.h.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -15,7 +13,6 @@
 #include <ATen/core/function_schema.h>
 
 #include <cstdint>
-#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -72,43 +69,23 @@ struct Program {
 /// Loads `path` (archive or .ir text) and picks `method`. Throws s2t::Error.
 Program loadProgram(const std::string &path, const std::string &method);
 
-/// Makes the program's method compute `flat` and returns the module: the
-/// program's module, changed in place, or for a textual graph a new module
-/// whose forward is `flat`. With `freeze`, a frozen copy. Throws s2t::Error.
-torch::jit::Module installFlatGraph(Program &program,
-                                    const std::shared_ptr<torch::jit::Graph> &flat,
-                                    bool freeze,
-                                    const std::string &fallbackMethod = "");
+/// A module whose `program.method` computes `flat`: a copy of the program's
+/// module (sharing its tensors) with that method replaced, or for a textual
+/// graph a new module whose forward is `flat`. A non-empty `fallbackMethod`
+/// keeps the scripted method under that name (--guards=fallback); with
+/// `freeze`, parameters and attributes are folded into constants. `program`
+/// is left as it was, so this can be called again. Throws s2t::Error.
+torch::jit::Module makeFlatModule(const Program &program,
+                                  const std::shared_ptr<torch::jit::Graph> &flat,
+                                  bool freeze,
+                                  const std::string &fallbackMethod = "");
 
-/// Writes `module` as a TorchScript archive, atomically. Throws s2t::Error.
-void saveModule(const torch::jit::Module &module, const std::string &path);
-
-/// Writes a TorchScript archive whose `program.method` computes `flat`; the
-/// program's module is changed in place. With `freeze`, parameters and
-/// attributes are folded into constants. A non-empty `fallbackMethod` keeps
-/// the original method under that name (--guards=fallback). Throws
-/// s2t::Error.
-void saveFlatArchive(Program &program,
-                     const std::shared_ptr<torch::jit::Graph> &flat,
-                     const std::string &path, bool freeze,
-                     const std::string &fallbackMethod = "");
-/// The same archive, written to `out` (s2t-opt's `-o -`).
-void saveFlatArchive(Program &program,
+/// Writes the TorchScript archive of makeFlatModule to `out` (s2t-opt's
+/// `-o -`). Files are written by the other saveFlatArchive, in
+/// emit/OutputWriter.h. Throws s2t::Error.
+void saveFlatArchive(const Program &program,
                      const std::shared_ptr<torch::jit::Graph> &flat,
                      std::ostream &out, bool freeze,
                      const std::string &fallbackMethod = "");
-
-/// Writes the file `path` with `write(stream)`. A new or regular file is
-/// written to a temporary file beside it (`PATH.s2t-tmp-PID`) that is renamed
-/// over it once complete; on an error, SIGINT, SIGTERM or SIGHUP the
-/// temporary file is removed and `path` is left as it was. A target that
-/// exists and is not a regular file (a device such as /dev/null, a FIFO,
-/// /dev/stdout) is never replaced: the whole output is made first, then
-/// written into it. Throws s2t::Error.
-void writeAtomically(const std::string &path,
-                     const std::function<void(std::ostream &)> &write);
-
-/// writeAtomically of `text`.
-void writeTextFile(const std::string &path, const std::string &text);
 
 } // namespace s2t

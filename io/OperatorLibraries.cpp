@@ -1,4 +1,10 @@
 //===- io/OperatorLibraries.cpp - Loading operator libraries --------------===//
+//
+// dlopen of a path, or of the first match of a named package's library
+// (torchvision, torchaudio) among the Python package folders, with
+// RTLD_GLOBAL so that its operators register with LibTorch.
+//
+//===----------------------------------------------------------------------===//
 
 #include "io/OperatorLibraries.h"
 

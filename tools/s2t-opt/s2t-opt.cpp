@@ -8,6 +8,7 @@
 
 #include "emit/DecisionReport.h"
 #include "emit/DotEmitter.h"
+#include "emit/OutputWriter.h"
 #include "ir/Error.h"
 #include "io/ModuleIO.h"
 #include "io/OperatorLibraries.h"

@@ -1,0 +1,223 @@
+//===- emit/OutputWriter.cpp - The one way output files are written ------===//
+//
+// writeAtomically and what it needs: a table of temporary files that a
+// signal handler removes (as LLVM's RemoveFileOnSignal), the test for targets
+// that are written in place, and the archive writers on top of it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "emit/OutputWriter.h"
+
+#include "ir/Error.h"
+
+#include <torch/csrc/jit/api/module.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace s2t {
+
+using namespace torch::jit;
+
+namespace {
+
+/// Temporary outputs to remove if a signal stops the process, as LLVM's
+/// RemoveFileOnSignal does: the handler only reads this table and unlinks.
+std::atomic<char *> gTemporaries[8];
+const int kRemoveOnSignals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction gPreviousActions[std::size(kRemoveOnSignals)];
+std::mutex gTemporariesMutex;
+int gTemporaryCount = 0; // handlers are installed while it is positive
+
+void restorePreviousActions() {
+  for (size_t i = 0; i < std::size(kRemoveOnSignals); ++i)
+    ::sigaction(kRemoveOnSignals[i], &gPreviousActions[i], nullptr);
+}
+
+extern "C" void removeTemporariesOnSignal(int signal) {
+  for (std::atomic<char *> &slot : gTemporaries)
+    if (char *temporary = slot.exchange(nullptr))
+      ::unlink(temporary);
+  // With the previous actions back, the signal does what it would have done
+  // (by default, end the process) once this handler returns.
+  restorePreviousActions();
+  ::raise(signal);
+}
+
+/// `path` is removed if SIGINT, SIGTERM or SIGHUP arrives while this lives.
+class RemoveOnSignal {
+public:
+  explicit RemoveOnSignal(const std::string &path) {
+    std::lock_guard<std::mutex> lock(gTemporariesMutex);
+    if (gTemporaryCount++ == 0) {
+      struct sigaction action {};
+      action.sa_handler = removeTemporariesOnSignal;
+      sigemptyset(&action.sa_mask);
+      for (size_t i = 0; i < std::size(kRemoveOnSignals); ++i) {
+        ::sigaction(kRemoveOnSignals[i], &action, &gPreviousActions[i]);
+        // An ignored signal (nohup, a parent that ignores SIGINT) stays so.
+        if (gPreviousActions[i].sa_handler == SIG_IGN)
+          ::sigaction(kRemoveOnSignals[i], &gPreviousActions[i], nullptr);
+      }
+    }
+    for (std::atomic<char *> &slot : gTemporaries) {
+      char *expected = nullptr;
+      char *copy = ::strdup(path.c_str());
+      if (slot.compare_exchange_strong(expected, copy)) {
+        slot_ = &slot;
+        return;
+      }
+      std::free(copy);
+    }
+  }
+  ~RemoveOnSignal() {
+    if (slot_)
+      std::free(slot_->exchange(nullptr));
+    std::lock_guard<std::mutex> lock(gTemporariesMutex);
+    if (--gTemporaryCount == 0)
+      restorePreviousActions();
+  }
+
+private:
+  std::atomic<char *> *slot_ = nullptr;
+};
+
+/// "cannot write 'PATH': WHY", with errno's words if `why` is empty.
+[[noreturn]] void cannotWrite(const std::string &path, std::string why = "") {
+  if (why.empty())
+    why = errno ? std::strerror(errno) : "write error";
+  conversionError("cannot write '" + path + "': " + why);
+}
+
+/// Runs `write` on `stream`, turning its failures into "cannot write" errors.
+void writeTo(std::ostream &stream, const std::string &path,
+             const std::function<void(std::ostream &)> &write) {
+  try {
+    write(stream);
+  } catch (const Error &) {
+    throw;
+  } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
+    cannotWrite(path, firstMessageLine(e.what()));
+  }
+}
+
+/// `path` with its links followed, or `path` itself if it does not exist.
+std::string resolveLinks(const std::string &path) {
+  char *resolved = ::realpath(path.c_str(), nullptr);
+  if (!resolved)
+    return path;
+  std::string real = resolved;
+  std::free(resolved);
+  return real;
+}
+
+/// Whether `path` names something that must be written in place: it exists
+/// and is not a regular file, or it is in /dev or /proc (/dev/stdout is a link
+/// to whatever the standard output is, a regular file too).
+bool isWrittenInPlace(const std::string &path) {
+  struct stat status;
+  if (::stat(path.c_str(), &status) == 0 && !S_ISREG(status.st_mode))
+    return true;
+  size_t slash = path.rfind('/');
+  std::string real = resolveLinks(
+      slash == std::string::npos ? "." : path.substr(0, slash + 1));
+  auto under = [&](const std::string &top) {
+    return real == top || real.compare(0, top.size() + 1, top + "/") == 0;
+  };
+  return under("/dev") || under("/proc");
+}
+
+/// Writes the whole output into `path`, which is not replaced.
+void writeInPlace(const std::string &path,
+                  const std::function<void(std::ostream &)> &write) {
+  struct stat status;
+  if (::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode))
+    cannotWrite(path, "it is a directory");
+  std::ostringstream buffer;
+  writeTo(buffer, path, write);
+  std::string bytes = buffer.str();
+  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0)
+    cannotWrite(path);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (wrote < 0 && errno == EINTR)
+      continue;
+    if (wrote <= 0) {
+      int error = errno;
+      ::close(fd);
+      errno = error;
+      cannotWrite(path);
+    }
+    done += static_cast<size_t>(wrote);
+  }
+  if (::close(fd) != 0)
+    cannotWrite(path);
+}
+
+} // namespace
+
+void writeAtomically(const std::string &path,
+                     const std::function<void(std::ostream &)> &write) {
+  if (isWrittenInPlace(path)) {
+    writeInPlace(path, write);
+    return;
+  }
+  // Through links: the file a link leads to is replaced, not the link.
+  std::string target = resolveLinks(path);
+  std::string temporary =
+      target + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
+  RemoveOnSignal removeOnSignal(temporary);
+  try {
+    std::ofstream stream(temporary, std::ios::binary);
+    if (!stream)
+      cannotWrite(path, std::string("cannot create a file there (") +
+                            std::strerror(errno) + ")");
+    writeTo(stream, path, write);
+    errno = 0;
+    stream.close();
+    if (stream.fail())
+      cannotWrite(path);
+  } catch (...) {
+    std::remove(temporary.c_str());
+    throw;
+  }
+  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
+    int error = errno;
+    std::remove(temporary.c_str());
+    errno = error;
+    cannotWrite(path);
+  }
+}
+
+void writeTextFile(const std::string &path, const std::string &text) {
+  writeAtomically(path, [&](std::ostream &stream) {
+    if (!(stream << text))
+      cannotWrite(path);
+  });
+}
+
+void saveModule(const Module &module, const std::string &path) {
+  writeAtomically(path, [&](std::ostream &stream) { module.save(stream); });
+}
+
+void saveFlatArchive(const Program &program, const std::shared_ptr<Graph> &flat,
+                     const std::string &path, bool freeze,
+                     const std::string &fallbackMethod) {
+  saveModule(makeFlatModule(program, flat, freeze, fallbackMethod), path);
+}
+
+} // namespace s2t
