@@ -368,7 +368,7 @@ namespace {
 
 /// Adds to `remap` each module type of `original`'s tree and the type of the
 /// module in the same place of `copy`, a clone of it (Module::clone gives
-/// every module type a new, mangled one, and keeps no table of them).
+/// every module type a new one, and keeps no table of them).
 void mapModuleTypes(const Module &original, const Module &copy,
                     std::unordered_map<c10::TypePtr, c10::TypePtr> &remap) {
   remap[original.type()] = copy.type();
@@ -382,12 +382,35 @@ void mapModuleTypes(const Module &original, const Module &copy,
   }
 }
 
+/// A stand-in for `object` and the modules below it: new objects of the
+/// same types holding the same values, whose compilation unit is `unit`.
+c10::intrusive_ptr<c10::ivalue::Object>
+standIn(const c10::intrusive_ptr<c10::ivalue::Object> &object,
+        const std::shared_ptr<CompilationUnit> &unit) {
+  size_t slots = object->slots().size();
+  auto copy = c10::ivalue::Object::create(
+      c10::StrongTypePtr(unit, object->type()), slots);
+  for (size_t i = 0; i < slots; ++i) {
+    const c10::IValue &value = object->getSlot(i);
+    bool module = value.isObject() && value.toObject()->type()->is_module();
+    copy->setSlot(i, module ? c10::IValue(standIn(value.toObject(), unit))
+                            : value);
+  }
+  return copy;
+}
+
 /// A copy of `program`'s module that shares its tensors and whose methods
 /// and types are its own, so that changing it leaves `program` alone; and
 /// `remap`, which takes a graph of `program` to the copy's types.
+/// Module::clone gives each type of the copy the name of the original, in
+/// the compilation unit of the module it clones, mangled if that unit has
+/// the name already (`__torch__.___torch_mangle_0.M`); cloning a stand-in in
+/// an empty unit keeps the names, so that every save writes the same archive.
 Module copyModule(const Program &program,
                   std::function<c10::TypePtr(c10::TypePtr)> &remap) {
-  Module copy = program.module->clone(/*inplace=*/true);
+  Module copy = Module(standIn(program.module->_ivalue(),
+                               std::make_shared<CompilationUnit>()))
+                    .clone(/*inplace=*/true);
   auto types =
       std::make_shared<std::unordered_map<c10::TypePtr, c10::TypePtr>>();
   mapModuleTypes(*program.module, copy, *types);
