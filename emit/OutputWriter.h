@@ -13,16 +13,6 @@
 #include "io/ModuleIO.h"
 
 #include <functional>
-#include <iosfwd>
-#include <memory>
-#include <string>
-
-namespace torch {
-namespace jit {
-struct Graph;
-struct Module;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 
