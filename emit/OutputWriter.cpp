@@ -49,8 +49,8 @@ extern "C" void removeTemporariesOnSignal(int signal) {
   for (std::atomic<char *> &slot : gTemporaries)
     if (char *temporary = slot.exchange(nullptr))
       ::unlink(temporary);
-  // With the previous actions back, the signal does what it would have done
-  // (by default, end the process) once this handler returns.
+  // With the previous actions back (the default: only such signals are
+  // taken), the signal ends the process once this handler returns.
   restorePreviousActions();
   ::raise(signal);
 }
@@ -66,9 +66,14 @@ public:
       sigemptyset(&action.sa_mask);
       for (size_t i = 0; i < std::size(kRemoveOnSignals); ++i) {
         ::sigaction(kRemoveOnSignals[i], &action, &gPreviousActions[i]);
-        // An ignored signal (nohup, a parent that ignores SIGINT) stays so.
-        if (gPreviousActions[i].sa_handler == SIG_IGN)
-          ::sigaction(kRemoveOnSignals[i], &gPreviousActions[i], nullptr);
+        // Only a signal whose action is the default (end the process) is
+        // taken. An ignored one (nohup, a parent that ignores SIGINT) stays
+        // so, and one with a handler of its own (Python's SIGINT; UCX's
+        // SIGHUP, which LibTorch 2.6 loads) stays that handler's: the process
+        // may go on after it, and would then find its temporary file gone.
+        const struct sigaction &previous = gPreviousActions[i];
+        if ((previous.sa_flags & SA_SIGINFO) || previous.sa_handler != SIG_DFL)
+          ::sigaction(kRemoveOnSignals[i], &previous, nullptr);
       }
     }
     for (std::atomic<char *> &slot : gTemporaries) {

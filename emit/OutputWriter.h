@@ -19,7 +19,9 @@ namespace s2t {
 /// Writes the file `path` with `write(stream)`. A new or regular file is
 /// written to a temporary file beside it (`PATH.s2t-tmp-PID`) that is renamed
 /// over it once complete; on an error, SIGINT, SIGTERM or SIGHUP the
-/// temporary file is removed and `path` is left as it was. A target that
+/// temporary file is removed and `path` is left as it was (a signal that has
+/// a handler of the program's own, or is ignored, is left to it, and the
+/// write goes on). A target that
 /// exists and is not a regular file (a device such as /dev/null, a FIFO,
 /// /dev/stdout) is never replaced: the whole output is made first, then
 /// written into it. Throws s2t::Error ("cannot write 'PATH': WHY").

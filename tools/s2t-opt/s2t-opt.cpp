@@ -27,6 +27,7 @@
 #include <functional>
 #include <pthread.h>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -376,9 +377,25 @@ int runWithLargeStack(const std::function<int()> &body) {
   return call.result;
 }
 
+/// SIGINT, SIGTERM and SIGHUP end s2t-opt, as any command-line tool, unless
+/// they are ignored (nohup). LibTorch 2.6 loads UCX (through Open MPI), whose
+/// library installs a SIGHUP handler as it is loaded (UCX_DEBUG_SIGNO: it only
+/// raises UCX's log level), so a hangup did not end the process; and the
+/// library takes only signals whose action is the default to remove its
+/// temporary outputs (writeAtomically).
+void endOnInterruptSignals() {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction current {};
+    if (::sigaction(signal, nullptr, &current) == 0 &&
+        ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_IGN))
+      std::signal(signal, SIG_DFL);
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  endOnInterruptSignals();
   CLI::App app{"s2t-opt: turn a scripted TorchScript method into a flat, "
                "trace-equivalent graph for one sample input"};
   app.name("s2t-opt");
