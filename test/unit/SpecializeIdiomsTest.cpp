@@ -181,9 +181,9 @@ graph(%x : Tensor):
   %t : int = aten::setdefault(%d, %a, %9)
   %p : int = aten::pop(%d, %b)
   %values : int[] = aten::values(%d)
-  %in : bool = aten::__contains__(%d, %c)
+  %has : bool = aten::__contains__(%d, %c)
   %g : int = aten::get(%d, %b, %7)
-  return (%values, %in, %p, %s, %t, %g)
+  return (%values, %has, %p, %s, %t, %g)
 )IR",
                                    {torch::zeros({1})});
   EXPECT_EQ(ints(outputs.at(0)), (std::vector<int64_t>{1, 3}));
