@@ -1,4 +1,4 @@
-//===- ir/AbstractValue.h - Values of the specializing interpreter -*- C++ -*-===//
+//===- passes/specialize/AbstractValue.h - The interpreter's values -*- C++ -*-===//
 //
 // What the specializer knows about one value of the scripted graph:
 //   Constant       an IValue known without the sample (constants, attributes)
@@ -19,6 +19,7 @@
 #include <ATen/core/ivalue.h>
 #include <ATen/core/jit_type.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -124,7 +125,26 @@ struct Aggregate {
         return static_cast<int64_t>(i);
     return -1;
   }
+  /// A dict's `d[key] = value`: replaces the value of a key it holds, else
+  /// appends the entry. Returns the entry's index.
+  size_t set(const c10::IValue &key, AV value) {
+    int64_t at = find(key);
+    if (at >= 0) {
+      elements[at] = std::move(value);
+      return static_cast<size_t>(at);
+    }
+    keys.push_back(key);
+    elements.push_back(std::move(value));
+    return keys.size() - 1;
+  }
 };
+
+/// `av`, depending on `dep` as well (what a branch produced depends on the
+/// decision that took it).
+inline AV withDep(AV av, DecisionCategory dep) {
+  av.dep = std::max(av.dep, dep);
+  return av;
+}
 
 bool AV::isConstantTree() const {
   switch (kind) {

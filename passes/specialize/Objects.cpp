@@ -1,0 +1,147 @@
+//===- passes/specialize/Objects.cpp - Attributes and class instances -----===//
+//
+// Modules and class instances are walked as objects, not values of the flat
+// graph: prim::GetAttr resolves submodules and attribute values directly
+// (parameters and buffers stay attributes of the module, as in a trace, and
+// the evaluator sees copies of them), prim::SetAttr records the write, and an
+// object reaching an operation of the flat graph is read from its parent
+// module by a chain of prim::GetAttr.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/specialize/Specializer.h"
+
+#include "ir/Error.h"
+
+#include <ATen/ops/empty.h>
+#include <torch/csrc/jit/ir/ir.h>
+
+namespace s2t {
+
+using namespace torch::jit;
+
+void Specializer::walkGetAttr(const Node *node) {
+  const AV &object = lookup(node->input());
+  const std::string &name = node->s(attr::name);
+  if (object.kind != AV::Object)
+    unsupported(node, "attribute '" + name + "' of a value that is not an object");
+  auto instance = object.value.toObject();
+  auto &attributes = attributes_[instance.get()];
+  auto known = attributes.find(name);
+  if (known != attributes.end()) {
+    bind(node->output(), known->second);
+    return;
+  }
+  IValue value = instance->getAttr(name);
+  bool isModule = instance->type()->is_module();
+  AV av;
+  if (value.isObject()) {
+    av = AV::object(value, object.dep);
+    if (isModule)
+      moduleParents_.emplace(value.toObject().get(),
+                             std::make_pair(instance, name));
+  } else if (isModule && (value.isTensor() ||
+                          containsTensorOrObject(value.type()))) {
+    // Parameters and buffers stay attributes of the module, as in a trace.
+    Value *flat = out_->insertGetAttr(materialize(object, instance->type()), name);
+    flat->setType(node->output()->type());
+    flat->node()->setSourceRange(node->sourceRange());
+    evaluator_.setKnown(flat, evaluationCopy(value));
+    av = graphValue(flat, object.dep);
+  } else {
+    av = fromIValue(value, object.dep);
+  }
+  attributes.emplace(name, av);
+  rememberUndo([this, key = instance.get(), name] {
+    attributes_[key].erase(name);
+  });
+  bind(node->output(), std::move(av));
+}
+
+at::Tensor Specializer::evaluationCopy(const at::Tensor &tensor) {
+  if (!tensor.defined())
+    return tensor;
+  if (tensor.layout() != c10::kStrided || tensor.is_quantized() ||
+      !tensor.has_storage()) {
+    at::Tensor copy = tensor.detach().clone();
+    return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
+  }
+  const c10::Storage &storage = tensor.storage();
+  auto [it, added] = storageCopies_.try_emplace(storage.unsafeGetStorageImpl());
+  if (added) {
+    // All of the storage, byte for byte, so that views of it at any offset
+    // and of any dtype find their elements where they were.
+    at::Tensor bytes =
+        at::empty({0}, tensor.options().dtype(at::kByte))
+            .set_(storage, 0, {static_cast<int64_t>(storage.nbytes())}, {1});
+    it->second = bytes.clone().storage();
+  }
+  at::Tensor copy = at::empty({0}, tensor.options())
+                        .set_(it->second, tensor.storage_offset(),
+                              tensor.sizes(), tensor.strides());
+  return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
+}
+
+IValue Specializer::evaluationCopy(const IValue &value) {
+  if (value.isTensor())
+    return evaluationCopy(value.toTensor());
+  if (value.isList()) {
+    c10::impl::GenericList list(value.toList().elementType());
+    for (const IValue &element : value.toList())
+      list.push_back(evaluationCopy(element));
+    return list;
+  }
+  if (value.isTuple()) {
+    std::vector<IValue> elements;
+    for (const IValue &element : value.toTupleRef().elements())
+      elements.push_back(evaluationCopy(element));
+    return c10::ivalue::Tuple::create(std::move(elements));
+  }
+  if (value.isGenericDict()) {
+    c10::impl::GenericDict dict(value.toGenericDict().keyType(),
+                                value.toGenericDict().valueType());
+    for (const auto &entry : value.toGenericDict())
+      dict.insert(entry.key(), evaluationCopy(entry.value()));
+    return dict;
+  }
+  return value;
+}
+
+void Specializer::walkSetAttr(const Node *node) {
+  const AV &object = lookup(node->input(0));
+  if (object.kind != AV::Object)
+    unsupported(node, "attribute write on a value that is not an object");
+  attributes_[object.value.toObject().get()][node->s(attr::name)] =
+      lookup(node->input(1));
+}
+
+Value *Specializer::materializeObject(const AV &av) {
+  auto object = av.value.toObject();
+  auto known = moduleValues_.find(object.get());
+  if (known != moduleValues_.end())
+    return known->second;
+  auto parent = moduleParents_.find(object.get());
+  if (parent == moduleParents_.end())
+    unsupported(current_, "an object of type " +
+                              object->type()->name()->qualifiedName() +
+                              " reaches an operation of the flat graph");
+  Value *parentValue =
+      materialize(AV::object(parent->second.first, DecisionCategory::Constant),
+                  parent->second.first->type());
+  Value *value = out_->insertGetAttr(parentValue, parent->second.second);
+  value->setType(object->type());
+  evaluator_.setKnown(value, av.value);
+  moduleValues_[object.get()] = value;
+  rememberUndo([this, key = object.get()] { moduleValues_.erase(key); });
+  return value;
+}
+
+void Specializer::walkCreateObject(const Node *node) {
+  auto type = node->output()->type()->expect<ClassType>();
+  auto object = c10::ivalue::Object::create(
+      c10::StrongTypePtr(type->compilation_unit(), type),
+      type->numAttributes());
+  bind(node->output(), AV::object(object, pathDep_));
+}
+
+} // namespace s2t
