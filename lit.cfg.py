@@ -31,7 +31,11 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%s2t-build", config.s2t_build_dir))
 config.substitutions.append(("%s2t-opt", os.path.join(config.s2t_tools_dir, "s2t-opt")))
 
-# `lit --param deb=1 build/test/install/deb.test`: the Debian package in a
-# clean Debian 12 root (scripts/test-deb.sh, minutes); not in the default suite.
-if lit_config.params.get("deb"):
+# `lit --param deb=1 build/test/install`: the Debian package in a clean Debian
+# 12 root (deb.test: scripts/test-deb.sh, minutes); deb=13 the Debian 13 one
+# (deb13.test), deb=all both. Not in the default suite.
+deb = lit_config.params.get("deb", "")
+if deb in ("1", "12", "all"):
     config.available_features.add("deb")
+if deb in ("13", "all"):
+    config.available_features.add("deb13")

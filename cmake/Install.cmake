@@ -2,7 +2,7 @@
 # needs to write find_package(s2t) and link s2t::s2t (docs/libtorch.md):
 #   P/bin/s2t-opt
 #   P/lib/libs2t.a
-#   P/include/s2t/s2t.h, and the one internal header it includes, ir/Error.h
+#   P/include/s2t/s2t.h, and the project headers it includes (ir/Error.h)
 #   P/lib/cmake/s2t/s2tConfig.cmake, s2tConfigVersion.cmake, s2tTargets.cmake
 #   P/<python dir>/s2t/: the Python package (S2T_INSTALL_PYTHONDIR, below)
 #   P/share/man/man1/s2t-opt.1.gz, when help2man is there
@@ -25,9 +25,13 @@ install(TARGETS s2t EXPORT s2tTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS s2t-opt RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES include/s2t/s2t.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/s2t)
-# s2t.h includes "ir/Error.h" by a path relative to itself.
-install(FILES ir/Error.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/s2t/ir)
+# s2t.h and the project headers it includes (today ir/Error.h, as
+# s2t/ir/Error.h), found by following its includes when installing: no
+# internal path is listed here (cmake/InstallHeaders.cmake).
+install(CODE "set(S2T_SOURCE_DIR \"${CMAKE_CURRENT_SOURCE_DIR}\")
+set(S2T_BINARY_DIR \"${CMAKE_CURRENT_BINARY_DIR}\")
+set(S2T_HEADER_DESTINATION \"${CMAKE_INSTALL_INCLUDEDIR}/s2t\")")
+install(SCRIPT cmake/InstallHeaders.cmake)
 
 set(S2T_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/s2t)
 install(EXPORT s2tTargets NAMESPACE s2t:: DESTINATION ${S2T_CMAKE_DIR})

@@ -4,7 +4,8 @@
 # Writes build-deb/s2t_<version>-1~deb<N>_amd64.deb, N the Debian release
 # it runs on (12 here; inside scripts/debian13-root.sh, 13). Install it with
 #   apt install ./build-deb/s2t_*.deb
-# scripts/test-deb.sh installs it in a clean Debian 12 root and tries it.
+# scripts/test-deb.sh (--debian13) installs it in a clean root of the release
+# and tries it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

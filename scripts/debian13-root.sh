@@ -14,7 +14,8 @@
 # of this script's own (unshare --mount), so the mounts exist only while the
 # command runs and disappear with it, whatever way it ends. A second call
 # reuses the root. The packages are scripts/install-deps.sh's, run inside the
-# root before each command: it installs only what is missing.
+# root before each command: it installs only what is missing. CCACHE_BASEDIR
+# and CCACHE_NOHASHDIR pass into the root when set (the cache is the root's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 checkout=$(pwd -P)
@@ -62,6 +63,8 @@ in_root() {
     chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" CI="${CI:-}" \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive S2T_DEBIAN13=1 \
+      ${CCACHE_BASEDIR:+"CCACHE_BASEDIR=$CCACHE_BASEDIR"} \
+      ${CCACHE_NOHASHDIR:+"CCACHE_NOHASHDIR=$CCACHE_NOHASHDIR"} \
       bash -c "cd \"\$0\" && exec \"\$@\"" "$checkout" "$@"
   ' in_root "$root" "$checkout" "$@"
 }

@@ -1,34 +1,64 @@
 #!/usr/bin/env bash
-# Tries the Debian package in a clean Debian 12 root, without the checkout:
-# installs build-deb/s2t_*~deb12_amd64.deb there with apt-get (which must
-# pull every dependency itself), runs s2t-opt, python3 -m s2t and import s2t
-# on the bundled example, builds test/install/consumer against the installed
-# CMake package, reads `man s2t-opt`, checks that dpkg -L lists every file
-# the package put in place and that after a purge none remains.
+# Tries the Debian package in a clean Debian root, without the checkout:
+# builds the .deb of the release (scripts/build-deb.sh; ninja and cpack, so
+# only what changed), installs it there with apt-get (which must pull every
+# dependency itself), runs s2t-opt, python3 -m s2t and import s2t on the
+# bundled example, builds test/install/consumer against the installed CMake
+# package, reads `man s2t-opt`, checks that dpkg -L lists every file the
+# package put in place and that after a purge none remains.
 #
-#   bash scripts/test-deb.sh            # builds the .deb first if missing
-#   bash scripts/test-deb.sh --remove   # delete the roots and the apt cache
+#   bash scripts/test-deb.sh              # Debian 12: build-deb/s2t_*~deb12_amd64.deb
+#   bash scripts/test-deb.sh --debian13   # Debian 13: build-deb13/s2t_*~deb13_amd64.deb,
+#                                         # built in scripts/debian13-root.sh's root
+#   bash scripts/test-deb.sh --no-build   # test the .deb already built
+#   bash scripts/test-deb.sh [--debian13] --remove   # delete the roots and the apt cache
 #
-# A minimal root (debootstrap --variant=minbase bookworm) is made once in
-# $S2T_DEBIAN12_ROOT (default /var/tmp/s2t-debian12-deb) and never changed:
-# each run works in a fresh copy of it (…/-run, deleted at the end), so every
-# run starts clean. Downloaded packages are kept in …-apt-cache for the next
-# run. Mounts (/proc, /dev, the apt cache) exist only in a private mount
-# namespace (unshare --mount), as in scripts/debian13-root.sh. Needs root.
+# A minimal root (debootstrap --variant=minbase bookworm, or trixie) is made
+# once in $S2T_DEBIAN12_DEB_ROOT (default /var/tmp/s2t-debian12-deb; the old
+# name S2T_DEBIAN12_ROOT works too) or $S2T_DEBIAN13_DEB_ROOT (default
+# /var/tmp/s2t-debian13-deb) and never changed: each run works in a fresh copy
+# of it (…-run, deleted at the end), so every run starts clean. Downloaded
+# packages are kept in …-apt-cache for the next run. Mounts (/proc, /dev, the
+# apt cache) exist only in a private mount namespace (unshare --mount), as in
+# scripts/debian13-root.sh. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-base=${S2T_DEBIAN12_ROOT:-/var/tmp/s2t-debian12-deb}
+die() { echo "test-deb.sh: $*" >&2; exit 1; }
+release=12 build=1 remove=
+for arg in "$@"; do
+  case "$arg" in
+    --debian12) release=12 ;;
+    --debian13) release=13 ;;
+    --no-build) build= ;;
+    --remove) remove=1 ;;
+    *) die "unknown argument '$arg' (--debian13, --no-build, --remove)" ;;
+  esac
+done
+# Everything that differs between the releases.
+case $release in
+  12) codename=bookworm
+      base=${S2T_DEBIAN12_DEB_ROOT:-${S2T_DEBIAN12_ROOT:-/var/tmp/s2t-debian12-deb}}
+      debdir=${S2T_DEB_BUILD_DIR:-build-deb}
+      build_deb=(bash scripts/build-deb.sh) ;;
+  13) codename=trixie
+      base=${S2T_DEBIAN13_DEB_ROOT:-/var/tmp/s2t-debian13-deb}
+      debdir=build-deb13
+      build_deb=(bash scripts/debian13-root.sh bash scripts/build-deb.sh) ;;
+esac
 run=$base-run
 cache=$base-apt-cache
 mirror=${S2T_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-die() { echo "test-deb.sh: $*" >&2; exit 1; }
 
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || die "needs root (debootstrap, chroot and mount)"
   exec sudo -E bash "$0" "$@"
 fi
+command -v unshare >/dev/null || die "needs unshare (util-linux)"
+# Mounts of the host namespace under a root: only a crash of an older version
+# of this script could leave them; removing the root would remove what they
+# show (the machine's /dev).
 mounts_under() { findmnt -rn -o TARGET 2>/dev/null | grep -F "$1/" || true; }
-if [ "${1:-}" = "--remove" ]; then
+if [ -n "$remove" ]; then
   for d in "$base" "$run"; do
     [ -z "$(mounts_under "$d")" ] || die "refusing to remove $d: it still has mounts"
   done
@@ -38,16 +68,23 @@ if [ "${1:-}" = "--remove" ]; then
 fi
 start=$(date +%s)
 
-deb=$(ls build-deb/s2t_*~deb12_amd64.deb 2>/dev/null | head -1 || true)
-if [ -z "$deb" ]; then
-  bash scripts/build-deb.sh
-  deb=$(ls build-deb/s2t_*~deb12_amd64.deb | head -1)
+if [ -n "$build" ]; then
+  echo "== building the Debian $release package: ${build_deb[*]}"
+  "${build_deb[@]}"
+  echo "== built in $(( $(date +%s) - start )) s"
 fi
-echo "== testing $deb"
+deb=$(ls "$debdir"/s2t_*~deb${release}_amd64.deb 2>/dev/null | head -1 || true)
+[ -n "$deb" ] || die "no $debdir/s2t_*~deb${release}_amd64.deb (run without --no-build)"
+echo "== testing $deb in a clean Debian $release root"
 
-# The bundled example, scripted on the host: the root has no source tree.
+# The bundled example, scripted on the host (LibTorch 1.13; Debian 13's 2.6
+# loads it): the root has no source tree.
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  rm -rf "$work"
+  if [ -e "$run" ] && [ -z "$(mounts_under "$run")" ]; then rm -rf --one-file-system "$run"; fi
+}
+trap cleanup EXIT
 mkdir -p "$work/s2t-test"
 /usr/bin/python3 examples/modules.py "$work/examples" >/dev/null
 cp "$work/examples/threshold.pt" "$deb" "$work/s2t-test/"
@@ -56,13 +93,16 @@ cp -r test/install/consumer test/install/Inputs/threshold.ir "$work/s2t-test/"
 if [ ! -x "$base/usr/bin/apt-get" ] || [ ! -f "$base/.s2t-debootstrap-done" ]; then
   [ -z "$(mounts_under "$base")" ] || die "$base is half made and still has mounts"
   command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >/dev/null
-  echo "== making a Debian 12 root in $base (debootstrap --variant=minbase bookworm)"
+  echo "== making a Debian $release root in $base (debootstrap --variant=minbase $codename)"
   rm -rf --one-file-system "$base"
   mkdir -p "$base"
+  # debootstrap mounts /proc and /sys in the target: a namespace of its own
+  # keeps those mounts from outliving it.
   unshare --mount --propagation private \
-    debootstrap --variant=minbase bookworm "$base" "$mirror" >"$base.debootstrap.log" 2>&1 ||
+    debootstrap --variant=minbase "$codename" "$base" "$mirror" >"$base.debootstrap.log" 2>&1 ||
     die "debootstrap failed; see $base.debootstrap.log"
   touch "$base/.s2t-debootstrap-done"
+  echo "== made in $(( $(date +%s) - start )) s"
 fi
 [ -z "$(mounts_under "$run")" ] || die "$run still has mounts"
 rm -rf --one-file-system "$run"
@@ -145,6 +185,8 @@ echo "== running in a fresh copy of the root ($run)"
 status=0
 unshare --mount --propagation private bash -euo pipefail -c '
   root=$1 cache=$2
+  cleanup() { umount -R "$root/var/cache/apt/archives" "$root/dev" "$root/proc" 2>/dev/null || true; }
+  trap cleanup EXIT
   mkdir -p "$root/proc" "$root/dev" "$root/var/cache/apt/archives"
   mount -t proc proc "$root/proc"
   mount --rbind /dev "$root/dev"
@@ -154,6 +196,5 @@ unshare --mount --propagation private bash -euo pipefail -c '
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     DEBIAN_FRONTEND=noninteractive bash /root/s2t-test/in-root.sh
 ' test-deb "$run" "$cache" || status=$?
-rm -rf --one-file-system "$run"
-echo "== test-deb.sh: $([ $status -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - start )) s"
+echo "== test-deb.sh: Debian $release $([ $status -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - start )) s"
 exit $status
