@@ -2,7 +2,8 @@
 # needs to write find_package(s2t) and link s2t::s2t (docs/libtorch.md):
 #   P/bin/s2t-opt
 #   P/lib/libs2t.a
-#   P/include/s2t/s2t.h, and the one internal header it includes, ir/Error.h
+#   P/include/s2t/s2t.h, and the internal headers it includes: ir/Error.h,
+#     ir/Options.h, ir/Decision.h
 #   P/lib/cmake/s2t/s2tConfig.cmake, s2tConfigVersion.cmake, s2tTargets.cmake
 #   P/<python dir>/s2t/: the Python package (S2T_INSTALL_PYTHONDIR, below)
 #   P/share/man/man1/s2t-opt.1.gz, when help2man is there
@@ -26,8 +27,10 @@ install(TARGETS s2t EXPORT s2tTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS s2t-opt RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES include/s2t/s2t.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/s2t)
-# s2t.h includes "ir/Error.h" by a path relative to itself.
-install(FILES ir/Error.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/s2t/ir)
+# s2t.h includes "ir/Error.h" and "ir/Options.h" (which includes
+# "ir/Decision.h") by paths relative to itself.
+install(FILES ir/Error.h ir/Options.h ir/Decision.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/s2t/ir)
 
 set(S2T_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/s2t)
 install(EXPORT s2tTargets NAMESPACE s2t:: DESTINATION ${S2T_CMAKE_DIR})

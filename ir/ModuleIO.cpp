@@ -277,9 +277,8 @@ Program loadArchive(const std::shared_ptr<const InputFile> &input,
   } catch (const std::exception &e) {
     rethrowIfOutOfMemory(e);
     std::string why = firstMessageLine(e.what());
-    std::string load = suggestLoadFor(e.what());
     conversionError("cannot load '" + path + "' as a TorchScript archive: " +
-                    why + (load.empty() ? "" : " (try " + load + ")"));
+                    why + loadHintFor(e.what()));
   }
   auto found = program.module->find_method(method);
   if (!found) {
@@ -355,7 +354,7 @@ Program loadProgram(const std::string &path, const std::string &method) {
   }
   if (start != std::string::npos && contents.compare(start, 6, "graph(") == 0) {
     if (method != "forward")
-      usageError("--method=" + method + " does not apply to '" + path +
+      usageError(option("method", method) + " does not apply to '" + path +
                  "': a textual graph is one graph");
     return loadTextualGraph(path, contents);
   }
@@ -550,7 +549,8 @@ Module installFlatGraph(Program &program, const std::shared_ptr<Graph> &flat,
                                        "__torch__.s2t.FlatGraph"));
   if (!fallbackMethod.empty()) {
     if (!program.module)
-      usageError("--guards=fallback needs an archive: a textual graph has no "
+      usageError(option("guards", "fallback") +
+                 " needs an archive: a textual graph has no "
                  "scripted method to fall back to");
     if (!module.type()->findMethod(fallbackMethod)) {
       auto *function = module._ivalue()->compilation_unit()->create_function(
