@@ -109,7 +109,10 @@ void raiseAsPython(const s2t::Error &error) {
                                     ? "UsageError"
                                     : "ConversionError");
   PyErr_SetObject(type.ptr(),
-                  py::str(error.m/// The s2t.Report of a conversion (python/s2t/_api.py), its decisions as
+                  py::str(error.message(pythonSpelling)).ptr());
+}
+
+/// The s2t.Report of a conversion (python/s2t/_api.py), its decisions as
 /// s2t.Decision: the Python spelling of s2t::Report and s2t::DecisionReport.
 py::object pythonReport(const s2t::Report &report) {
   py::module_ api = py::module_::import("s2t._api");
@@ -182,9 +185,6 @@ void bindOptions(py::module_ &m) {
           [](s2t::Options &o, const std::string &text) {
             o.guards = guarded([&] { return s2t::parseGuards(text); });
           });
-}
-
-              report.warnings);
 }
 
 } // namespace
