@@ -1,7 +1,8 @@
 //===- api/s2t.cpp - s2t's public C++ API ---------------------------------===//
 //
 // include/s2t/s2t.h over the internal stages (ir/ModuleIO.h, ir/SampleSpec.h,
-// passes/Pipeline.h). Each conversion works on a clone of the model's module
+// passes/Pipeline.h) and what renders their result (ir/DecisionReport.h,
+// ir/DotEmitter.h). Each conversion works on a clone of the model's module
 // that shares its tensors, so the model can be converted again and the
 // caller's module never runs a flat graph by surprise.
 //
@@ -10,6 +11,7 @@
 #include "s2t/s2t.h"
 
 #include "emit/DecisionReport.h"
+#include "emit/DotEmitter.h"
 #include "emit/OutputWriter.h"
 #include "io/ModuleIO.h"
 #include "ir/SampleSpec.h"
@@ -21,6 +23,7 @@
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <sstream>
+#include <unordered_set>
 
 namespace s2t {
 
@@ -30,7 +33,8 @@ Guards parseGuards(const std::string &text) {
   for (Guards guards : {Guards::None, Guards::Assert, Guards::Fallback})
     if (text == toString(guards))
       return guards;
-  usageError("guards='" + text + "' is not one of none, assert, fallback");
+  usageError(option("guards", text) +
+             " is not one of none, assert, fallback");
 }
 
 const char *toString(Guards guards) {
@@ -45,13 +49,47 @@ const char *toString(Guards guards) {
   return "?";
 }
 
+std::vector<StageSummary> stages() {
+  std::vector<StageSummary> summaries;
+  for (const Stage &stage : pipelineStages())
+    summaries.push_back({stage.name, stage.summary});
+  return summaries;
+}
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  writeTextFile(path, bytes);
+}
+
 namespace {
 
-/// The one place where guards meet the pass.
-void applyGuards(Guards guards, SpecializeOptions &options) {
-  options.guards = guards == Guards::Assert     ? GuardMode::Assert
-                   : guards == Guards::Fallback ? GuardMode::Fallback
-                                                : GuardMode::None;
+/// Nodes of the block and of every method and function it calls, each callee
+/// counted once: the size of the scripted program, not only of its entry.
+int64_t countNodes(const Block *block, std::unordered_set<const Graph *> &seen) {
+  int64_t count = 0;
+  for (const Node *node : block->nodes()) {
+    ++count;
+    for (const Block *inner : node->blocks())
+      count += countNodes(inner, seen);
+    Function *callee = nullptr;
+    if (node->kind() == prim::CallMethod) {
+      if (auto type = node->input(0)->type()->cast<c10::ClassType>())
+        callee = type->findMethod(node->s(attr::name));
+    } else if (node->kind() == prim::CallFunction) {
+      if (auto type = node->input(0)->type()->cast<c10::FunctionType>())
+        callee = type->function();
+    }
+    if (!callee || !callee->isGraphFunction())
+      continue;
+    const Graph *graph = toGraphFunction(*callee).graph().get();
+    if (seen.insert(graph).second)
+      count += countNodes(graph->block(), seen);
+  }
+  return count;
+}
+
+int64_t countNodes(const Graph &graph) {
+  std::unordered_set<const Graph *> seen{&graph};
+  return countNodes(graph.block(), seen);
 }
 
 Program programOf(const Module &module, const std::string &method,
@@ -98,6 +136,8 @@ Model Model::fromModule(const Module &module, const std::string &method) {
   return Model(std::make_shared<Program>(programOf(module, method, "<module>")));
 }
 
+std::shared_ptr<Graph> Model::graph() const { return program_->graph; }
+
 std::vector<std::string> Model::argumentNames() const {
   std::vector<std::string> names;
   const auto &arguments = program_->schema.arguments();
@@ -132,25 +172,46 @@ Model::bindSamples(const std::vector<Sample> &samples) const {
 
 struct Conversion::State {
   Program program; ///< its module is the clone the flat graph belongs to
-  std::shared_ptr<Graph> flat;
+  SpecializeResult result; ///< the decisions point into program.graph
   Report report;
   bool freeze = false;
-  std::string fallbackMethod; ///< Guards::Fallback: the scripted method's name
   std::optional<Module> module; ///< built on first use
 };
 
 Conversion::Conversion(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-std::shared_ptr<Graph> Conversion::graph() const { return state_->flat; }
+std::shared_ptr<Graph> Conversion::graph() const { return state_->result.graph; }
 
 const Report &Conversion::report() const { return state_->report; }
 
 Module Conversion::module() const {
   if (!state_->module)
     state_->module =
-        makeFlatModule(state_->program, state_->flat, state_->freeze,
-                       state_->fallbackMethod);
+        makeFlatModule(state_->program, state_->result.graph, state_->freeze,
+                       state_->result.fallbackMethod);
   return *state_->module;
+}
+
+std::string Conversion::emit(Format format) const {
+  std::ostringstream out;
+  switch (format) {
+  case Format::Ir:
+    out << *state_->result.graph;
+    break;
+  case Format::Archive:
+    module().save(out);
+    break;
+  case Format::Dot:
+    emitDot(out, *state_->program.graph, state_->program.method,
+            state_->result);
+    break;
+  }
+  return out.str();
+}
+
+std::string Conversion::reportJson() const {
+  return decisionReportJson(state_->result, state_->program.path,
+                            state_->program.method);
 }
 
 void Conversion::save(const std::string &path) const {
@@ -158,35 +219,17 @@ void Conversion::save(const std::string &path) const {
     saveModule(module(), path);
     return;
   }
-  std::ostringstream text;
-  text << *state_->flat;
-  writeTextFile(path, text.str());
+  writeTextFile(path, emit(Format::Ir));
 }
 
 const char *version() { return S2T_VERSION; }
 
-Conversion convert(const Model &model, const std::vector<c10::IValue> &arguments,
-                   const Options &options) {
-  SpecializeOptions specializeOptions;
-  specializeOptions.maxUnroll = options.maxUnroll;
-  specializeOptions.maxNodes = options.maxNodes;
-  applyGuards(options.guards, specializeOptions);
-  specializeOptions.allowResidual = options.allowResidual;
-  if (options.seed)
-    at::manual_seed(*options.seed);
+namespace {
 
-  auto state = std::make_shared<Conversion::State>();
-  const Program &source = *model.program_;
-  state->program = source;
-  if (source.module)
-    state->program = programOf(source.module->clone(/*inplace=*/true),
-                               source.method, source.path);
-  SpecializeResult result =
-      specializeProgram(state->program, arguments, specializeOptions);
-  state->flat = result.graph;
-  state->freeze = options.freeze;
-  Report &report = state->report;
-  state->fallbackMethod = result.fallbackMethod;
+/// The public report of a pipeline's result.
+Report reportOf(const Program &program, const PipelineResult &pipeline) {
+  const SpecializeResult &result = pipeline.result;
+  Report report;
   for (const Decision &decision : result.decisions)
     report.decisions.push_back({decision.kindName(),
                                 toString(decision.category),
@@ -198,6 +241,36 @@ Conversion convert(const Model &model, const std::vector<c10::IValue> &arguments
   report.iterationsUnrolled = result.iterationsUnrolled;
   report.callsInlined = result.callsInlined;
   report.kernelsRun = result.kernelsRun;
+  report.checks = static_cast<int64_t>(result.checks.size());
+  report.nodesIn = countNodes(*program.graph);
+  report.nodesOut = countNodes(*result.graph);
+  for (const StageTime &time : pipeline.times)
+    report.stageSeconds.emplace_back(time.stage, time.seconds);
+  return report;
+}
+
+} // namespace
+
+Conversion convert(const Model &model, const std::vector<c10::IValue> &arguments,
+                   const Options &options) {
+  const Program &source = *model.program_;
+  if (options.guards == Guards::Fallback && !source.module)
+    usageError(option("guards", "fallback") +
+               " needs an archive: a textual graph has no scripted method to "
+               "fall back to");
+  if (options.seed)
+    at::manual_seed(*options.seed);
+
+  auto state = std::make_shared<Conversion::State>();
+  state->program = source;
+  if (source.module)
+    state->program = programOf(source.module->clone(/*inplace=*/true),
+                               source.method, source.path);
+  PipelineResult pipeline =
+      specializeProgram(state->program, arguments, options);
+  state->report = reportOf(state->program, pipeline);
+  state->result = std::move(pipeline.result);
+  state->freeze = options.freeze;
   return Conversion(std::move(state));
 }
 

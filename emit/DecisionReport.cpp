@@ -60,7 +60,7 @@ std::string decisionReportJson(const SpecializeResult &result,
   return report.dump(2) + "\n";
 }
 
-std::vector<std::string> decisionWarnings(const SpecializeResult &result) {
+std::vector<Message> decisionWarnings(const SpecializeResult &result) {
   // One line per decision site: a site inside a loop is decided once per
   // iteration, and its outcomes are counted.
   struct Site {
@@ -92,7 +92,7 @@ std::vector<std::string> decisionWarnings(const SpecializeResult &result) {
     site.residual |= decision.residual;
     site.checked |= decision.checked;
   }
-  std::vector<std::string> lines;
+  std::vector<Message> lines;
   for (const Site &site : sites) {
     const Decision &decision = *site.decision;
     std::string line = decision.location() + ": warning: ";
@@ -125,7 +125,7 @@ std::vector<std::string> decisionWarnings(const SpecializeResult &result) {
   if (constants > 0)
     lines.push_back("note: " + std::to_string(constants) +
                     " constant decision" + (constants == 1 ? "" : "s") +
-                    " (--report lists every decision)");
+                    " (" + option("report") + " lists every decision)");
   return lines;
 }
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "passes/SpecializeControlFlow.h"
 
 #include <string>
@@ -22,7 +23,8 @@ std::string decisionReportJson(const SpecializeResult &result,
 
 /// One line per source location that holds a shape or data decision (or a
 /// residual one), `file:line:col: warning: ...`, in program order, then one
-/// note counting the constant decisions. Empty when there is nothing to say.
-std::vector<std::string> decisionWarnings(const SpecializeResult &result);
+/// note counting the constant decisions (it names the report option). Empty
+/// when there is nothing to say.
+std::vector<Message> decisionWarnings(const SpecializeResult &result);
 
 } // namespace s2t

@@ -278,9 +278,8 @@ Program loadArchive(const std::shared_ptr<const InputFile> &input,
   } catch (const std::exception &e) {
     rethrowIfOutOfMemory(e);
     std::string why = firstMessageLine(e.what());
-    std::string load = suggestLoadFor(e.what());
     conversionError("cannot load '" + path + "' as a TorchScript archive: " +
-                    why + (load.empty() ? "" : " (try " + load + ")"));
+                    why + loadHintFor(e.what()));
   }
   auto found = program.module->find_method(method);
   if (!found) {
@@ -356,7 +355,7 @@ Program loadProgram(const std::string &path, const std::string &method) {
   }
   if (start != std::string::npos && contents.compare(start, 6, "graph(") == 0) {
     if (method != "forward")
-      usageError("--method=" + method + " does not apply to '" + path +
+      usageError(option("method", method) + " does not apply to '" + path +
                  "': a textual graph is one graph");
     return loadTextualGraph(path, contents);
   }
@@ -487,7 +486,8 @@ Module makeFlatModule(const Program &program,
                       const std::shared_ptr<Graph> &flat, bool freeze,
                       const std::string &fallbackMethod) {
   if (!fallbackMethod.empty() && !program.module)
-    usageError("--guards=fallback needs an archive: a textual graph has no "
+    usageError(option("guards", "fallback") +
+               " needs an archive: a textual graph has no "
                "scripted method to fall back to");
   Module module = program.module
                       ? flatCopyOfModule(program, flat, fallbackMethod)

@@ -45,7 +45,7 @@ std::string findLibrary(const std::string &name) {
     }
     ::globfree(&matches);
   }
-  usageError("--load=" + name + ": cannot find " + name +
+  usageError(option("load", name) + ": cannot find " + name +
              "'s operator library (is python3-" + name + " installed?)");
 }
 
@@ -57,16 +57,33 @@ void loadOperatorLibrary(const std::string &library) {
     path = findLibrary(library);
   if (!::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
     const char *why = ::dlerror();
-    usageError("--load=" + library + ": cannot load '" + path +
+    usageError(option("load", library) + ": cannot load '" + path +
                "': " + (why ? why : "unknown error"));
   }
 }
 
-std::string suggestLoadFor(const std::string &message) {
+namespace {
+
+/// The library whose operator `message` names, or "".
+std::string libraryNamedIn(const std::string &message) {
   for (const char *name : {"torchvision", "torchaudio"})
     if (message.find(std::string(name) + "::") != std::string::npos)
-      return std::string("--load=") + name;
+      return name;
   return "";
+}
+
+} // namespace
+
+Message loadHintFor(const std::string &message) {
+  std::string library = libraryNamedIn(message);
+  if (library.empty())
+    return {};
+  return " (try " + option("load", library) + ")";
+}
+
+std::string suggestLoadFor(const std::string &message) {
+  std::string library = libraryNamedIn(message);
+  return library.empty() ? "" : flagSpelling(option("load", library));
 }
 
 } // namespace s2t

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
+
 #include <string>
 
 namespace s2t {
@@ -17,7 +19,13 @@ namespace s2t {
 void loadOperatorLibrary(const std::string &library);
 
 /// For an error message that names an unregistered operator of a known
-/// library ("torchvision::nms"), the --load option that provides it, or "".
+/// library ("torchvision::nms"), " (try load=torchvision)" with the option
+/// that provides it as an option mention; empty otherwise.
+Message loadHintFor(const std::string &message);
+
+/// The same hint's option as s2t-opt's flag ("--load=torchvision"), or "".
+/// Only for passes/SpecializeControlFlow.cpp until its message uses
+/// loadHintFor.
 std::string suggestLoadFor(const std::string &message);
 
 } // namespace s2t

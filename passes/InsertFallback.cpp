@@ -60,7 +60,8 @@ void checkNoVisibleWritesBefore(const std::shared_ptr<Graph> &graph,
                       node->kind().toQualString() +
                       " writes to an input or to the module's state before a "
                       "check; falling back to the scripted method would run "
-                      "it twice (use --guards=assert)");
+                      "it twice (use " +
+                      option("guards", "assert") + ")");
   }
 }
 
@@ -76,13 +77,14 @@ void InsertFallback(const std::shared_ptr<Graph> &graph,
   if (topLevel.empty())
     return;
   if (topLevel.size() > kMaxFallbackChecks)
-    conversionError("--guards=fallback: the flat graph needs " +
+    conversionError(option("guards", "fallback") + ": the flat graph needs " +
                     std::to_string(topLevel.size()) + " checks, more than " +
                     std::to_string(kMaxFallbackChecks) +
-                    " can nest (use --guards=assert)");
+                    " can nest (use " + option("guards", "assert") + ")");
   if (graph->inputs().empty() ||
       graph->inputs()[0]->type()->kind() != c10::TypeKind::ClassType)
-    usageError("--guards=fallback needs a module's method (an archive): a "
+    usageError(option("guards", "fallback") +
+               " needs a module's method (an archive): a "
                "textual graph has no scripted method to fall back to");
   checkNoVisibleWritesBefore(graph, topLevel.back());
 

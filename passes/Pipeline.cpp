@@ -1,4 +1,9 @@
-//===- passes/Pipeline.cpp - load -> specialize -> clean up ---------------===//
+//===- passes/Pipeline.cpp - The stages of a conversion -------------------===//
+//
+// The table of stages and the loop that runs them, timing each and showing
+// its graph to the observer before and after.
+//
+//===----------------------------------------------------------------------===//
 
 #include "passes/Pipeline.h"
 
@@ -13,29 +18,18 @@
 
 namespace s2t {
 
-SpecializeResult specializeProgram(const Program &program,
-                                   const std::vector<c10::IValue> &arguments,
-                                   const SpecializeOptions &options,
-                                   const StageCallback &afterStage) {
-  std::vector<c10::IValue> inputs;
-  inputs.reserve(arguments.size() + 1);
-  if (program.module)
-    inputs.push_back(program.module->_ivalue());
-  inputs.insert(inputs.end(), arguments.begin(), arguments.end());
+namespace {
 
-  using Clock = std::chrono::steady_clock;
-  auto seconds = [](Clock::time_point since) {
-    return std::chrono::duration<double>(Clock::now() - since).count();
-  };
-  Clock::time_point start = Clock::now();
-  SpecializeResult result =
-      specializeControlFlow(*program.graph, inputs, options);
-  result.specializeSeconds = seconds(start);
-  if (afterStage)
-    afterStage("specialize", *result.graph);
-  start = Clock::now();
+bool always(const Options &) { return true; }
+
+void specialize(PipelineState &state) {
+  state.result = specializeControlFlow(*state.program.graph, state.inputs,
+                                       state.options);
+}
+
+void cleanup(PipelineState &state) {
   try {
-    cleanupFlatGraph(result.graph);
+    cleanupFlatGraph(state.result.graph);
   } catch (const Error &) {
     throw;
   } catch (const std::exception &e) {
@@ -46,15 +40,77 @@ SpecializeResult specializeProgram(const Program &program,
     conversionError("the flat graph is not valid for torch's passes: " +
                     firstMessageLine(e.what()));
   }
-  if (options.guards == GuardMode::Fallback) {
-    result.fallbackMethod = fallbackMethodName(program.method);
-    InsertFallback(result.graph, result.checks, result.fallbackMethod);
-    result.checks.clear(); // rewritten into branches
+}
+
+bool fallsBack(const Options &options) {
+  return options.guards == Guards::Fallback;
+}
+
+void insertFallback(PipelineState &state) {
+  SpecializeResult &result = state.result;
+  result.fallbackMethod = fallbackMethodName(state.program.method);
+  InsertFallback(result.graph, result.checks, result.fallbackMethod);
+  result.checks.clear(); // rewritten into branches
+}
+
+void checkStopAfter(const std::string &stopAfter) {
+  if (stopAfter.empty())
+    return;
+  std::string names;
+  for (const Stage &stage : pipelineStages()) {
+    if (stopAfter == stage.name)
+      return;
+    names += (names.empty() ? "" : ", ") + std::string(stage.name);
   }
-  result.cleanupSeconds = seconds(start);
-  if (afterStage)
-    afterStage("cleanup", *result.graph);
-  return result;
+  usageError(option("stop_after", stopAfter) + " is not a stage (" + names +
+             ")");
+}
+
+} // namespace
+
+const std::vector<Stage> &pipelineStages() {
+  static const std::vector<Stage> stages = {
+      {"specialize",
+       "decide every prim::If, unroll every prim::Loop, inline every call",
+       always, specialize},
+      {"cleanup", "remove what is unused, pool the constants", always,
+       cleanup},
+      {"insert-fallback",
+       "turn the checks into calls of the scripted method (guards=fallback)",
+       fallsBack, insertFallback},
+  };
+  return stages;
+}
+
+PipelineResult specializeProgram(const Program &program,
+                                 const std::vector<c10::IValue> &arguments,
+                                 const Options &options) {
+  checkStopAfter(options.stopAfter);
+  PipelineState state{program, {}, options, {}};
+  if (program.module)
+    state.inputs.push_back(program.module->_ivalue());
+  state.inputs.insert(state.inputs.end(), arguments.begin(), arguments.end());
+
+  using Clock = std::chrono::steady_clock;
+  std::vector<StageTime> times;
+  for (const Stage &stage : pipelineStages()) {
+    if (stage.applies(options)) {
+      const torch::jit::Graph &before =
+          state.result.graph ? *state.result.graph : *program.graph;
+      if (options.observer)
+        options.observer(/*before=*/true, stage.name, before);
+      Clock::time_point start = Clock::now();
+      stage.run(state);
+      times.push_back(
+          {stage.name,
+           std::chrono::duration<double>(Clock::now() - start).count()});
+      if (options.observer)
+        options.observer(/*before=*/false, stage.name, *state.result.graph);
+    }
+    if (options.stopAfter == stage.name)
+      break;
+  }
+  return {std::move(state.result), std::move(times)};
 }
 
 } // namespace s2t

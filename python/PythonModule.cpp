@@ -72,6 +72,19 @@ c10::IValue toSampleValue(py::handle object, int depth = 0) {
                   "and lists, tuples and dicts of them are)");
 }
 
+/// How Python names an option in a message: the keyword as a call would
+/// write it (`max_unroll=2`, `guards='assert'`, `allow_residual=True`), and
+/// the report option as the function that gives it.
+std::string pythonSpelling(const s2t::OptionMention &option) {
+  if (option.key == "report")
+    return "s2t.report()";
+  if (option.value.empty())
+    return option.key + "=True";
+  const std::string &value = option.value;
+  bool number = value.find_first_not_of("-0123456789") == std::string::npos;
+  return option.key + "=" + (number ? value : "'" + value + "'");
+}
+
 /// Runs `body`; anything but an s2t::Error becomes one, worded as s2t-opt
 /// words it, so Python sees s2t.Error with the CLI's one line.
 template <typename Body> auto guarded(Body body) -> decltype(body()) {
@@ -95,24 +108,40 @@ void raiseAsPython(const s2t::Error &error) {
   py::object type = errors.attr(error.kind() == s2t::ErrorKind::Usage
                                     ? "UsageError"
                                     : "ConversionError");
-  PyErr_SetObject(type.ptr(), py::str(error.what()).ptr());
+  PyErr_SetObject(type.ptr(),
+                  py::str(error.message(pythonSpelling)).ptr());
 }
 
-/// script_to_trace and report in one: the flat module, what was decided and
-/// the CLI's warning lines about it.
+/// The s2t.Report of a conversion (python/s2t/_api.py), its decisions as
+/// s2t.Decision: the Python spelling of s2t::Report and s2t::DecisionReport.
+py::object pythonReport(const s2t::Report &report) {
+  py::module_ api = py::module_::import("s2t._api");
+  py::object decisionType = api.attr("Decision");
+  py::list decisions;
+  for (const s2t::DecisionReport &d : report.decisions)
+    decisions.append(decisionType(
+        py::arg("kind") = d.kind, py::arg("category") = d.category,
+        py::arg("location") = d.location, py::arg("outcome") = d.outcome,
+        py::arg("outcome_text") = d.outcomeText,
+        py::arg("depends_on") = py::tuple(py::cast(d.dependsOn)),
+        py::arg("checked") = d.checked, py::arg("residual") = d.residual,
+        py::arg("reason") = d.reason));
+  py::list warnings;
+  for (const s2t::Message &line : report.warnings)
+    warnings.append(line.str(pythonSpelling));
+  return api.attr("Report")(
+      decisions, py::arg("iterations_unrolled") = report.iterationsUnrolled,
+      py::arg("calls_inlined") = report.callsInlined,
+      py::arg("kernels_run") = report.kernelsRun,
+      py::arg("warnings") = warnings);
+}
+
+/// script_to_trace and report in one: the flat module (or None) and the
+/// s2t.Report of what was decided.
 py::tuple convert(const py::object &scriptModule, const std::string &method,
-                  const py::list &samples, const std::string &guards,
-                  int64_t maxUnroll, int64_t maxNodes,
-                  std::optional<uint64_t> seed, bool freeze,
-                  bool allowResidual, bool wantModule) {
-  s2t::Options options;
-  options.guards = guarded([&] { return s2t::parseGuards(guards); });
-  options.maxUnroll = maxUnroll;
-  options.maxNodes = maxNodes;
-  options.seed = seed;
-  options.freeze = freeze;
-  options.allowResidual = allowResidual;
-  if (maxUnroll <= 0 || maxNodes <= 0)
+                  const py::list &samples, const s2t::Options &options,
+                  bool wantModule) {
+  if (options.maxUnroll <= 0 || options.maxNodes <= 0)
     s2t::usageError("max_unroll and max_nodes must be positive");
 
   torch::jit::Module module = scriptModule.cast<torch::jit::Module>();
@@ -136,18 +165,26 @@ py::tuple convert(const py::object &scriptModule, const std::string &method,
         flat = conversion.module();
     });
   }
+  return py::make_tuple(flat ? py::cast(*flat) : py::none(),
+                        pythonReport(report));
+}
 
-  py::list decisions;
-  for (const s2t::DecisionReport &d : report.decisions)
-    decisions.append(py::make_tuple(d.kind, d.category, d.location, d.outcome,
-                                    d.outcomeText, d.dependsOn, d.checked,
-                                    d.residual, d.reason));
-  py::dict counts;
-  counts["iterations_unrolled"] = report.iterationsUnrolled;
-  counts["calls_inlined"] = report.callsInlined;
-  counts["kernels_run"] = report.kernelsRun;
-  return py::make_tuple(flat ? py::cast(*flat) : py::none(), decisions, counts,
-                        report.warnings);
+/// s2t::Options as _C.Options: the keywords of script_to_trace, with the
+/// defaults of the one options struct.
+void bindOptions(py::module_ &m) {
+  py::class_<s2t::Options>(m, "Options")
+      .def(py::init<>())
+      .def_readwrite("max_unroll", &s2t::Options::maxUnroll)
+      .def_readwrite("max_nodes", &s2t::Options::maxNodes)
+      .def_readwrite("seed", &s2t::Options::seed)
+      .def_readwrite("freeze", &s2t::Options::freeze)
+      .def_readwrite("allow_residual", &s2t::Options::allowResidual)
+      .def_property(
+          "guards",
+          [](const s2t::Options &o) { return std::string(toString(o.guards)); },
+          [](s2t::Options &o, const std::string &text) {
+            o.guards = guarded([&] { return s2t::parseGuards(text); });
+          });
 }
 
 } // namespace
@@ -163,8 +200,7 @@ PYBIND11_MODULE(_C, m) {
       raiseAsPython(error);
     }
   });
+  bindOptions(m);
   m.def("convert", &convert, py::arg("module"), py::arg("method"),
-        py::arg("samples"), py::arg("guards"), py::arg("max_unroll"),
-        py::arg("max_nodes"), py::arg("seed"), py::arg("freeze"),
-        py::arg("allow_residual"), py::arg("want_module"));
+        py::arg("samples"), py::arg("options"), py::arg("want_module"));
 }

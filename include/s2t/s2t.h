@@ -9,9 +9,14 @@
 //   for (const s2t::DecisionReport &d : flat.report().decisions) ...
 //   flat.save("flat.pt");
 //
-// Everything a model, sample or option can cause is thrown as s2t::Error, whose
-// what() is the one-line message s2t-opt prints after "error: "; a failed
+// Everything a model, sample or option can cause is thrown as s2t::Error, a
+// one-line message (what() spells the options it names as `max_unroll=2`;
+// Error::message(flagSpelling) as s2t-opt prints it after "error: "); a failed
 // allocation, wherever it happens, as std::bad_alloc.
+//
+// This is the one front door: s2t-opt and the Python package are built on it.
+// The options are s2t::Options (ir/Options.h, which holds their defaults); a
+// decision is an s2t::DecisionReport.
 //
 // The header includes only ATen's IValue; the graph and module types are
 // declared, not defined (include <torch/script.h> to use them).
@@ -21,6 +26,7 @@
 
 // Found beside this header once installed, from the source tree otherwise.
 #include "ir/Error.h"
+#include "ir/Options.h"
 
 #include <ATen/core/ivalue.h>
 
@@ -28,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace torch {
@@ -42,29 +49,32 @@ namespace s2t {
 /// The version of s2t, as `s2t-opt --version` prints it ("0.1.0").
 const char *version();
 
-/// Checks the flat result carries to test that a new input takes the
-/// sample's path (s2t-opt --guards): none, raise, or call the scripted method.
-enum class Guards { None, Assert, Fallback };
-
-/// "none", "assert", "fallback" -> Guards; throws s2t::Error otherwise.
+/// "none", "assert", "fallback" -> Guards (ir/Decision.h); throws s2t::Error
+/// otherwise.
 Guards parseGuards(const std::string &text);
 const char *toString(Guards guards);
 
-/// The options of one conversion, as s2t-opt's flags.
-struct Options {
-  int64_t maxUnroll = 100000; ///< --max-unroll: loop iterations in all
-  int64_t maxNodes = 1000000; ///< --max-nodes: operations of the flat graph
-  /// --seed for random operators; unset leaves the generator as it is.
-  std::optional<uint64_t> seed;
-  bool freeze = false;         ///< --freeze: fold parameters into constants
-  Guards guards = Guards::None;
-  /// --allow-residual: keep a prim::If / prim::Loop that needs values the
-  /// sample does not give (shape-only or unknown inputs).
-  bool allowResidual = false;
+/// Loads a shared library of operators: a path, or "torchvision" /
+/// "torchaudio" for those packages' operator libraries. Throws s2t::Error.
+void loadOperatorLibrary(const std::string &library);
+
+/// A stage of the pipeline, as Options::stopAfter and s2t-opt's
+/// --print-before / --print-after / --stop-after name it.
+struct StageSummary {
+  std::string name;    ///< "specialize", "cleanup", "insert-fallback"
+  std::string summary; ///< what it does, in one line
 };
+/// The stages of a conversion, in the order they run.
+std::vector<StageSummary> stages();
+
+/// Writes `bytes` to the file `path` atomically: a regular file is replaced
+/// only once it is complete; a device or FIFO is written in place. Throws
+/// s2t::Error.
+void writeFile(const std::string &path, const std::string &bytes);
 
 /// One decided prim::If, unrolled prim::Loop, or baked-in value (a list
-/// index, a dict key) that depends on the inputs (docs/report.md).
+/// index, a dict key) that depends on the inputs (docs/report.md): the one
+/// public shape of a decision (Python's s2t.Decision has its fields).
 struct DecisionReport {
   std::string kind;     ///< "if", "loop" or "value"
   std::string category; ///< "constant", "shape" or "data" (docs/semantics.md)
@@ -84,11 +94,20 @@ struct Report {
   /// What s2t-opt prints on stderr about the decisions (docs/report.md): one
   /// `file:line:col: warning: ...` line per source location of a shape or
   /// data decision, in program order, then a `note:` counting the constant
-  /// ones. Empty when there is nothing to say.
-  std::vector<std::string> warnings;
+  /// ones (it names an option: str(spelling) words it). Empty when there is
+  /// nothing to say.
+  std::vector<Message> warnings;
   int64_t iterationsUnrolled = 0;
   int64_t callsInlined = 0;
   int64_t kernelsRun = 0; ///< kernels run on the sample to decide
+  /// Checks the flat graph carries (Options::guards), after every stage.
+  int64_t checks = 0;
+  /// Operations of the scripted method, each callee counted once, and of
+  /// the flat graph.
+  int64_t nodesIn = 0;
+  int64_t nodesOut = 0;
+  /// Each stage that ran, in order, and its wall time in seconds.
+  std::vector<std::pair<std::string, double>> stageSeconds;
 };
 
 /// One sample argument: by position (empty name) or by name. `text` names the
@@ -119,6 +138,9 @@ public:
   static Model fromModule(const torch::jit::Module &module,
                           const std::string &method = "forward");
 
+  /// The method's graph as loaded (its first input is `self` for a module's
+  /// method).
+  std::shared_ptr<torch::jit::Graph> graph() const;
   /// The method's argument names, after `self`.
   std::vector<std::string> argumentNames() const;
   /// Parses --specialize-input specs (docs/spec-grammar.md) and binds them.
@@ -135,6 +157,13 @@ private:
   std::shared_ptr<Program> program_;
 };
 
+/// What Conversion::emit writes.
+enum class Format {
+  Ir,      ///< the flat graph as text
+  Archive, ///< a TorchScript archive of module()
+  Dot,     ///< a Graphviz picture of the decisions beside the flat graph
+};
+
 /// A converted method: the flat graph, its report, and a module running it.
 class Conversion {
 public:
@@ -145,6 +174,11 @@ public:
   /// module's parameters and buffers (copies them with Options::freeze).
   /// A textual graph becomes the forward of a module of its own.
   torch::jit::Module module() const;
+  /// The output in `format`, in memory. Throws s2t::Error.
+  std::string emit(Format format) const;
+  /// Every decision as JSON (docs/report.md), naming the model's path and
+  /// method.
+  std::string reportJson() const;
   /// Writes IR text when `path` ends in .ir or .txt, a TorchScript archive
   /// of module() otherwise. Written atomically.
   void save(const std::string &path) const;

@@ -14,7 +14,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "passes/SpecializeControlFlow.h"
+#include "ir/Decision.h"
 
 #include <ATen/core/ivalue.h>
 #include <ATen/core/jit_type.h>

@@ -11,10 +11,15 @@ from . import _C
 from ._errors import CheckError, DecisionWarning, Error, UsageError
 
 
+# The options' defaults, from the one options struct (s2t::Options).
+_DEFAULTS = _C.Options()
+
+
 @dataclass(frozen=True)
 class Decision:
     """One decided `if`, unrolled loop, or baked-in value (a list index that
-    depends on an argument) of the scripted method (docs/report.md)."""
+    depends on an argument) of the scripted method (docs/report.md): the
+    fields of the C++ API's s2t::DecisionReport, which fills it."""
 
     kind: str  # "if", "loop" or "value"
     category: str  # "constant", "shape" or "data" (docs/semantics.md)
@@ -103,17 +108,23 @@ def _warn(lines: Sequence[str]) -> None:
                                DecisionWarning, filename, lineno)
 
 
-def _convert(module, example_inputs, example_kwarg_inputs, method, guards,
-             max_unroll, max_nodes, seed, freeze, allow_residual, want_module,
-             quiet):
+def _options(**keywords) -> "_C.Options":
+    """The keywords as the one options struct (s2t::Options)."""
+    options = _C.Options()
+    for name, value in keywords.items():
+        setattr(options, name, value)
+    return options
+
+
+def _convert(module, example_inputs, example_kwarg_inputs, method, want_module,
+             quiet, **options):
     """The flat module (or None) and its Report; warns unless quiet."""
-    flat, decisions, counts, lines = _C.convert(
-        _cpp_module(module), method, _samples(example_inputs, example_kwarg_inputs),
-        guards, max_unroll, max_nodes, seed, freeze, allow_residual, want_module)
-    report = Report([Decision(*d[:5], tuple(d[5]), *d[6:]) for d in decisions],
-                    warnings=list(lines), **counts)
+    cpp_module = _cpp_module(module)
+    samples = _samples(example_inputs, example_kwarg_inputs)
+    flat, report = _C.convert(cpp_module, method, samples, _options(**options),
+                              want_module)
     if not quiet:
-        _warn(lines)
+        _warn(report.warnings)
     flat = torch.jit._recursive.wrap_cpp_module(flat) if flat is not None else None
     return flat, report
 
@@ -209,11 +220,12 @@ def _check(module, flat, report, check_inputs, method, convert_options):
 
 def script_to_trace(module, example_inputs=None, *,
                     example_kwarg_inputs: Optional[Dict[str, Any]] = None,
-                    method: str = "forward", guards: str = "none",
-                    max_unroll: int = 100000, max_nodes: int = 1000000,
-                    seed: Optional[int] = None,
-                    freeze: bool = False,
-                    allow_residual: bool = False,
+                    method: str = "forward", guards: str = _DEFAULTS.guards,
+                    max_unroll: int = _DEFAULTS.max_unroll,
+                    max_nodes: int = _DEFAULTS.max_nodes,
+                    seed: Optional[int] = _DEFAULTS.seed,
+                    freeze: bool = _DEFAULTS.freeze,
+                    allow_residual: bool = _DEFAULTS.allow_residual,
                     check_inputs: Optional[Sequence[Any]] = None,
                     quiet: bool = False) -> torch.jit.ScriptModule:
     """The flat module of `module.<method>` for the example inputs: every `if`
@@ -257,10 +269,11 @@ def script_to_trace(module, example_inputs=None, *,
 
 def report(module, example_inputs=None, *,
            example_kwarg_inputs: Optional[Dict[str, Any]] = None,
-           method: str = "forward", guards: str = "none",
-           max_unroll: int = 100000, max_nodes: int = 1000000,
-           seed: Optional[int] = None,
-           allow_residual: bool = False,
+           method: str = "forward", guards: str = _DEFAULTS.guards,
+           max_unroll: int = _DEFAULTS.max_unroll,
+           max_nodes: int = _DEFAULTS.max_nodes,
+           seed: Optional[int] = _DEFAULTS.seed,
+           allow_residual: bool = _DEFAULTS.allow_residual,
            check_inputs: Optional[Sequence[Any]] = None,
            quiet: bool = False) -> Report:
     """What script_to_trace decides for the same arguments: a Report whose

@@ -5,6 +5,7 @@ from typing import Any, Dict, Optional
 
 import torch
 
+from ._api import _DEFAULTS
 from ._errors import ConversionError, UsageError
 
 # TS2EPConverter (torch._export.converter) first worked on ordinary modules in
@@ -44,8 +45,9 @@ def _positional(module, example_inputs, example_kwarg_inputs):
 
 def export(module, example_inputs=None, *,
            example_kwarg_inputs: Optional[Dict[str, Any]] = None,
-           max_unroll: int = 100000, max_nodes: int = 1000000,
-           seed: Optional[int] = None,
+           max_unroll: int = _DEFAULTS.max_unroll,
+           max_nodes: int = _DEFAULTS.max_nodes,
+           seed: Optional[int] = _DEFAULTS.seed,
            quiet: bool = False) -> "torch.export.ExportedProgram":
     """The ExportedProgram of `module.forward` for the example inputs:
     s2t.script_to_trace, then torch's TorchScript converter (TS2EPConverter).

@@ -140,8 +140,8 @@ inline std::optional<c10::IValue> sampleFor(const c10::TypePtr &type,
 }
 
 /// Small limits, so that one input runs in milliseconds and bounded memory.
-inline SpecializeOptions boundedOptions() {
-  SpecializeOptions options;
+inline Options boundedOptions() {
+  Options options;
   options.maxUnroll = 64;
   options.maxNodes = 2000;
   return options;
@@ -159,7 +159,8 @@ inline void specializeWithMadeUpSamples(const Program &program) {
       return;
     samples.push_back(*sample);
   }
-  SpecializeResult result = specializeProgram(program, samples, boundedOptions());
+  SpecializeResult result =
+      specializeProgram(program, samples, boundedOptions()).result;
   std::ostringstream text;
   text << *result.graph;
 }

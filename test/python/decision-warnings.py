@@ -76,7 +76,7 @@ def test_same_lines_as_s2t_opt():
     caught = converted(Mixed(), (torch.ones(2, 3), 3))
     assert [w.message.line for w in caught] == [
         line for line in report.warnings if ": warning: " in line]
-    assert report.warnings[-1] == "note: 1 constant decision (--report lists every decision)"
+    assert report.warnings[-1] == "note: 1 constant decision (s2t.report() lists every decision)"
 
 
 def test_quiet_and_filters():
