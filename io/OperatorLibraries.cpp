@@ -81,9 +81,4 @@ Message loadHintFor(const std::string &message) {
   return " (try " + option("load", library) + ")";
 }
 
-std::string suggestLoadFor(const std::string &message) {
-  std::string library = libraryNamedIn(message);
-  return library.empty() ? "" : flagSpelling(option("load", library));
-}
-
 } // namespace s2t

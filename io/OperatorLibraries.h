@@ -23,9 +23,4 @@ void loadOperatorLibrary(const std::string &library);
 /// that provides it as an option mention; empty otherwise.
 Message loadHintFor(const std::string &message);
 
-/// The same hint's option as s2t-opt's flag ("--load=torchvision"), or "".
-/// Only for passes/SpecializeControlFlow.cpp until its message uses
-/// loadHintFor.
-std::string suggestLoadFor(const std::string &message);
-
 } // namespace s2t

@@ -140,8 +140,8 @@ void Specializer::walkLoop(const Node *node) {
       break;
     if (++result_.iterationsUnrolled > options_.maxUnroll)
       conversionError(where(node) +
-                      ": loop unrolling exceeds --max-unroll=" +
-                      std::to_string(options_.maxUnroll) +
+                      ": loop unrolling exceeds " +
+                      option("max_unroll", options_.maxUnroll) +
                       " iterations in all");
     pathDep_ = std::max(saved, dep);
     bind(body->inputs()[0], AV::constant(IValue(trip), dep));

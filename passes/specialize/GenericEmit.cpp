@@ -45,8 +45,8 @@ Node *Specializer::insertRaw(Node *node, const Node *source) {
     callSites_.emplace(node, callSite_);
   if (++nodesEmitted_ > options_.maxNodes)
     conversionError(where(source ? source : current_) +
-                    ": the flat graph exceeds --max-nodes=" +
-                    std::to_string(options_.maxNodes) + " operations");
+                    ": the flat graph exceeds " +
+                    option("max_nodes", options_.maxNodes) + " operations");
   return out_->insertNode(node);
 }
 
@@ -105,7 +105,7 @@ void Specializer::runEarlierOperations() {
   }
 }
 
-void Specializer::unsupported(const Node *node, const std::string &why) {
+void Specializer::unsupported(const Node *node, const Message &why) {
   runEarlierOperations();
   conversionError(where(node) + ": unsupported: " +
                   node->kind().toQualString() + ": " + why);
@@ -133,10 +133,8 @@ void Specializer::walkRaise(const Node *node) {
 
 void Specializer::walkGeneric(const Node *node) {
   if (getAllOperatorsFor(node->kind()).empty()) {
-    std::string load = suggestLoadFor(node->kind().toQualString());
-    unsupported(node, std::string("the operator is not registered in this "
-                                  "LibTorch") +
-                          (load.empty() ? "" : " (try " + load + ")"));
+    unsupported(node, "the operator is not registered in this LibTorch" +
+                          loadHintFor(node->kind().toQualString()));
   }
   // torch's own queries (isNondeterministic, hasSideEffects) assume an aten
   // node matches one of its operator's schemas; a textual graph need not.
@@ -167,7 +165,8 @@ void Specializer::walkGeneric(const Node *node) {
     for (size_t i = 0; i < node->inputs().size(); ++i)
       if (writesArgument(node, i))
         unsupported(node, "an in-place operation under a prim::If or "
-                          "prim::Loop kept residual (--allow-residual)");
+                          "prim::Loop kept residual (" +
+                              option("allow_residual") + ")");
   emitGeneric(node, dep);
 }
 

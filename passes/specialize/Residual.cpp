@@ -45,7 +45,8 @@ void Specializer::failUnknown(const Node *at, const UnknownValue &unknown) {
     conversionError(location + "cannot decide this " + at->kind().toQualString() +
                     " without " + describeUnknown(unknown) + ": " +
                     (category.empty() ? "" : category + "; ") +
-                    "give the values, or --allow-residual to keep it");
+                    "give the values, or " + option("allow_residual") +
+                    " to keep it");
   conversionError(location + "cannot compute " +
                   (at ? at->kind().toQualString() : "the output") +
                   " without " + describeUnknown(unknown) +

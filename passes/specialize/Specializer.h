@@ -175,7 +175,7 @@ public:
   std::vector<c10::IValue> runOperation(const torch::jit::Node *node,
                                         std::vector<c10::IValue> inputs);
   [[noreturn]] void unsupported(const torch::jit::Node *node,
-                                const std::string &why);
+                                const Message &why);
   /// Before an error of the sample's path is reported: runs the operations
   /// emitted so far that nothing ran (LazyEvaluator::runAll), since the
   /// interpreter would have, and reports the first of them that fails.

@@ -337,7 +337,8 @@ std::shared_ptr<Aggregate> Specializer::asAggregate(const AV &av,
 void Specializer::markMutated(Aggregate &agg, DecisionCategory dep) {
   if (residual_ > 0)
     unsupported(current_, "a list or dict changed under a prim::If or "
-                          "prim::Loop kept residual (--allow-residual)");
+                          "prim::Loop kept residual (" +
+                              option("allow_residual") + ")");
   agg.mutated(dep);
 }
 

@@ -1,8 +1,4 @@
 # RUN: %python %s
-# XFAIL: *
-# The limits' messages are worded in passes/SpecializeControlFlow.cpp, which is
-# being split into passes/specialize/ (issue 16); they become option mentions
-# at that merge, and this XFAIL line goes then.
 """A limit's error names it as Python spells it, `max_unroll=2`, never as
 s2t-opt's flag `--max-unroll=2` (issue 16: errors without flag names)."""
 import torch
