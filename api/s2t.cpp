@@ -11,7 +11,7 @@
 
 #include "ir/DecisionReport.h"
 #include "ir/ModuleIO.h"
-#include "ir/SampleSpec.h"
+#include "io/SampleSpec.h"
 #include "passes/Pipeline.h"
 
 #include <ATen/Context.h>

@@ -27,7 +27,7 @@
 #include "ir/Error.h"
 #include "ir/OperatorFacts.h"
 #include "ir/OperatorLibraries.h"
-#include "ir/SampleSpec.h"
+#include "io/SampleSpec.h"
 #include "ir/SourceLocation.h"
 #include "passes/LazyEvaluator.h"
 

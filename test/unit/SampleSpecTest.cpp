@@ -6,7 +6,7 @@
 // binding of samples to a method schema.
 //
 //===----------------------------------------------------------------------===//
-#include "ir/SampleSpec.h"
+#include "io/SampleSpec.h"
 
 #include "ir/Error.h"
 

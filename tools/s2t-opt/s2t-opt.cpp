@@ -11,7 +11,7 @@
 #include "ir/Error.h"
 #include "ir/ModuleIO.h"
 #include "ir/OperatorLibraries.h"
-#include "ir/SampleSpec.h"
+#include "io/SampleSpec.h"
 #include "passes/Pipeline.h"
 #include "s2t/s2t.h"
 
