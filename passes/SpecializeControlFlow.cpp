@@ -29,7 +29,7 @@
 #include "ir/OperatorLibraries.h"
 #include "io/SampleSpec.h"
 #include "ir/SourceLocation.h"
-#include "passes/LazyEvaluator.h"
+#include "passes/evaluate/LazyEvaluator.h"
 
 #include <ATen/ops/empty.h>
 #include <torch/csrc/jit/api/function_impl.h>
