@@ -14,7 +14,7 @@
 #include "emit/DotEmitter.h"
 #include "emit/OutputWriter.h"
 #include "io/ModuleIO.h"
-#include "ir/SampleSpec.h"
+#include "io/SampleSpec.h"
 #include "passes/Pipeline.h"
 
 #include <ATen/Context.h>

@@ -27,7 +27,7 @@
 #include "passes/SpecializeControlFlow.h"
 
 #include "ir/Error.h"
-#include "ir/SampleSpec.h"
+#include "io/SampleSpec.h"
 #include "ir/SourceLocation.h"
 #include "passes/specialize/Idioms.h"
 #include "passes/specialize/Specializer.h"

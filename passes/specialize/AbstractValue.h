@@ -4,7 +4,7 @@
 //   Constant       an IValue known without the sample (constants, attributes)
 //                  or read from the sample's metadata;
 //   Graph          a value of the flat output graph (its sample value is
-//                  computed on demand by passes/LazyEvaluator.h);
+//                  computed on demand by passes/evaluate/LazyEvaluator.h);
 //   Aggregate      a list, tuple or dict whose elements are abstract values,
 //                  shared by every alias so that mutation is seen by all;
 //   Object         a module or class instance (attributes resolve directly);

@@ -15,7 +15,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "passes/LazyEvaluator.h"
+#include "passes/evaluate/LazyEvaluator.h"
 #include "passes/SpecializeControlFlow.h"
 #include "passes/specialize/AbstractValue.h"
 

@@ -12,7 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "FuzzSupport.h"
 
-#include "ir/SampleSpec.h"
+#include "io/SampleSpec.h"
 
 #include <torch/csrc/jit/frontend/function_schema_parser.h>
 

@@ -1,8 +1,11 @@
-//===- ir/SampleSpec.h - Sample inputs from --specialize-input ----*- C++ -*-===//
+//===- io/SampleSpec.h - Samples from --specialize-input --------*- C++ -*-===//
 //
 // Parses the values given with --specialize-input and binds them to the
 // arguments of a method's schema. The grammar is documented in
-// docs/spec-grammar.md and in `s2t-opt --help`.
+// docs/spec-grammar.md and in `s2t-opt --help`. The parser is
+// io/sample/SpecParser.cpp, the values it builds (tensors, meta tensors,
+// @file samples) io/sample/SpecValues.cpp, the binding to a schema
+// io/sample/Binding.cpp.
 //
 //===----------------------------------------------------------------------===//
 #pragma once

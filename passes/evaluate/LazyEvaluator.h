@@ -1,4 +1,4 @@
-//===- passes/LazyEvaluator.h - Sample values on demand ----------*- C++ -*-===//
+//===- passes/evaluate/LazyEvaluator.h - Values on demand -------*- C++ -*-===//
 //
 // The specializer emits the flat graph without running it. When a decision
 // needs a value, the evaluator computes it from the backward slice of the
@@ -39,7 +39,7 @@ namespace s2t {
 /// the data of a shape-only input (`f32[2,3]`), or anything of an unknown
 /// (`?`) input or of a value kept residual.
 struct UnknownValue {
-  const torch::jit::Value *value; ///< the input or residual value
+  const torch::jit::Value *value;  ///< the input or residual value
   const torch::jit::Node *needing; ///< the operation that needed it, or null
   bool shapeOnly;                  ///< its metadata is known, its data not
 };
