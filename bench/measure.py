@@ -1,0 +1,408 @@
+#!/usr/bin/python3
+"""The measuring half of bench/run.py: the models, the loops, the timed processes.
+
+Bench.loop() and Bench.model() return one result dict each (the keys render.py reads);
+nothing here writes a report. See run.py for what a run measures and how to start one.
+"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+
+from common import CLASSIFICATION, DETECTION, REPO, median
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(REPO, "test", "lib"))
+
+import torch  # noqa: E402
+
+from s2t_e2e import assert_same  # noqa: E402
+
+TIME = "/usr/bin/time"
+SEED = 67280421310721  # LibTorch's default seed, as s2t-opt uses
+
+
+def no_downloads(*args, **kwargs):
+    raise RuntimeError("the benchmark must not download anything (weights=None everywhere)")
+
+
+torch.hub.load_state_dict_from_url = no_downloads
+torch.hub.download_url_to_file = no_downloads
+
+
+# --------------------------------------------------------------------------- models
+
+
+
+class Model:
+    def __init__(self, name, kind, build, sample, libraries=()):
+        self.name = name
+        self.kind = kind
+        self.build = build          # () -> eager module
+        self.sample = sample        # () -> tuple of arguments
+        self.libraries = libraries  # s2t-opt --load / bench-load-save --load
+
+
+def _rand(*shape):
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(1))
+
+
+def _classifier(name):
+    def build():
+        import torchvision
+        return getattr(torchvision.models, name)(weights=None)
+    return Model(name, CLASSIFICATION, build, lambda: (_rand(1, 3, 224, 224),))
+
+
+def _detector(name):
+    def build():
+        import torchvision
+        return getattr(torchvision.models.detection, name)(weights=None,
+                                                           weights_backbone=None)
+    return Model(name, DETECTION, build, lambda: ([_rand(3, 240, 320)],),
+                 libraries=("torchvision",))
+
+
+MODELS = [
+    _classifier("resnet50"),
+    _classifier("mobilenet_v3_large"),
+    _classifier("vit_b_16"),
+    _classifier("efficientnet_b0"),
+    _detector("fasterrcnn_mobilenet_v3_large_320_fpn"),
+]
+BY_NAME = {m.name: m for m in MODELS}
+LOOPS = [1000, 10000, 100000]
+
+
+class EagerLoop(torch.nn.Module):
+    """What is traced: the loop with its count fixed."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def forward(self, x):
+        for _ in range(self.n):
+            x = x + 1
+        return x
+
+
+class ScriptedLoop(torch.nn.Module):
+    """What s2t-opt converts: the count is an argument, given by --specialize-input=n=N."""
+
+    def forward(self, x, n: int):
+        for _ in range(n):
+            x = x + 1
+        return x
+
+
+class Traced(torch.nn.Module):
+    """A detection model's output (List[Dict[str, Tensor]]) as a tuple, so that it traces."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, images):
+        return tuple(d[k] for d in self.model(images) for k in d)
+
+
+# --------------------------------------------------------------------------- measuring
+
+def load1():
+    return os.getloadavg()[0]
+
+
+def run_process(cmd, env, workdir):
+    """Runs cmd under GNU time; returns wall, user, sys seconds, max RSS (KiB) and stderr."""
+    rss_file = os.path.join(workdir, "time.out")
+    full = [TIME, "-f", "%U %S %M", "-o", rss_file] + cmd
+    start = time.perf_counter()
+    proc = subprocess.run(full, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, errors="replace")
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): "
+                           f"{proc.stderr.strip()[-2000:]}")
+    user, system, rss = open(rss_file).read().split()[-3:]
+    return {"wall": wall, "user": float(user), "sys": float(system), "rss_kib": int(rss),
+            "stderr": proc.stderr}
+
+
+def quietly(fn, *args):
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args)
+
+
+def time_trace(target, sample, reps):
+    times, traced = [], None
+    for _ in range(reps):
+        start = time.perf_counter()
+        traced = quietly(lambda: torch.jit.trace(target, tuple(sample), check_trace=False,
+                                                 strict=False))
+        times.append(time.perf_counter() - start)
+    return times, traced
+
+
+def time_forward(modules, sample, reps, warmup=2, budget=2.0, most=20):
+    """Forward times of each module on the sample; calls interleave, in rotating order,
+    after `warmup` calls of each (the profiling executor optimizes after two). Fast
+    modules get more repetitions: as many as fit in `budget` seconds each, at most `most`,
+    at least `reps`."""
+    last = []
+    for fn in modules.values():
+        for _ in range(warmup):
+            torch.manual_seed(SEED)
+            start = time.perf_counter()
+            quietly(fn, *sample)
+        last.append(time.perf_counter() - start)
+    reps = max(reps, min(most, int(budget / max(max(last), 1e-4))))
+    times = {name: [] for name in modules}
+    names = list(modules)
+    for r in range(reps):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            torch.manual_seed(SEED)
+            start = time.perf_counter()
+            quietly(modules[name], *sample)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+class Bench:
+    def __init__(self, args, s2t_opt, floor, workdir):
+        self.args = args
+        self.s2t_opt = s2t_opt
+        self.floor = floor
+        self.workdir = workdir
+        self.env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
+                        MKL_NUM_THREADS=str(args.threads))
+
+    def log(self, text):
+        print(text, flush=True)
+
+    def convert_and_floor(self, archive, spec_args, libraries, out_dir, reps=None):
+        """Runs s2t-opt and the floor alternately, reps times each."""
+        s2t_runs, floor_runs = [], []
+        stats_file = os.path.join(out_dir, "stats.json")
+        flat = os.path.join(out_dir, "flat.pt")
+        loads = [f"--load={lib}" for lib in libraries]
+        s2t_cmd = [self.s2t_opt, archive, *spec_args, *loads, "-o", flat,
+                   f"--threads={self.args.threads}", f"--stats-json={stats_file}"]
+        floor_cmd = [self.floor, archive, os.path.join(out_dir, "floor.pt"), *loads, "--time"]
+        for r in range(reps or self.args.reps):
+            order = [("s2t", s2t_cmd), ("floor", floor_cmd)]
+            if r % 2:
+                order.reverse()
+            for which, cmd in order:
+                run = run_process(cmd, self.env, out_dir)
+                run["load1"] = load1()
+                if which == "s2t":
+                    run["stats"] = json.load(open(stats_file))
+                    s2t_runs.append(run)
+                else:
+                    words = run["stderr"].split()
+                    run["floor_load"] = float(words[words.index("load") + 1])
+                    run["floor_save"] = float(words[words.index("save") + 1])
+                    floor_runs.append(run)
+        return s2t_runs, floor_runs, flat
+
+    def summarize_processes(self, s2t_runs, floor_runs):
+        seconds = lambda key: [r["stats"]["seconds"][key] for r in s2t_runs]  # noqa: E731
+        passes = [r["stats"]["seconds"]["specialize"] + r["stats"]["seconds"]["cleanup"]
+                  for r in s2t_runs]
+        stats = s2t_runs[-1]["stats"]
+        return {
+            "pass": median(passes), "pass_all": passes,
+            "specialize": median(seconds("specialize")), "cleanup": median(seconds("cleanup")),
+            "load": median(seconds("load")), "emit": median(seconds("emit")),
+            "total": median(seconds("total")),
+            "s2t_wall": median([r["wall"] for r in s2t_runs]),
+            "s2t_wall_all": [r["wall"] for r in s2t_runs],
+            "s2t_cpu": median([r["user"] + r["sys"] for r in s2t_runs]),
+            "s2t_rss": median([r["rss_kib"] for r in s2t_runs]),
+            "floor_wall": median([r["wall"] for r in floor_runs]),
+            "floor_wall_all": [r["wall"] for r in floor_runs],
+            "floor_cpu": median([r["user"] + r["sys"] for r in floor_runs]),
+            "floor_rss": median([r["rss_kib"] for r in floor_runs]),
+            "floor_load": median([r["floor_load"] for r in floor_runs]),
+            "floor_save": median([r["floor_save"] for r in floor_runs]),
+            "kernels_run": stats["kernels_run"], "nodes_in": stats["nodes_in"],
+            "nodes_out": stats["nodes_out"], "decisions": stats["decisions"],
+            "iterations_unrolled": stats["iterations_unrolled"],
+            "load1": [r["load1"] for r in s2t_runs + floor_runs],
+            "s2t_rss_all": [r["rss_kib"] for r in s2t_runs],
+            "floor_rss_all": [r["rss_kib"] for r in floor_runs],
+        }
+
+    def model(self, model):
+        out_dir = os.path.join(self.workdir, model.name)
+        os.makedirs(out_dir, exist_ok=True)
+        result = {"name": model.name, "kind": model.kind}
+        torch.manual_seed(0)
+        eager = quietly(model.build).eval()
+        scripted = quietly(torch.jit.script, eager)
+        archive = os.path.join(out_dir, "model.pt")
+        scripted.save(archive)
+        sample = model.sample()
+        inputs = os.path.join(out_dir, "inputs.pt")
+        torch.save(tuple(sample), inputs)
+        quietly(eager, *sample)  # one eager call first: lazy initialization is not tracing
+
+        self.log(f"  trace x{self.args.reps}")
+        result["load_samples"] = [load1()]
+        target = Traced(eager) if model.kind == DETECTION else eager
+        trace_times, traced = time_trace(target, sample, self.args.reps)
+        result["trace"] = median(trace_times)
+        result["trace_all"] = trace_times
+
+        self.log(f"  s2t-opt and floor x{self.args.reps}")
+        s2t_runs, floor_runs, flat_path = self.convert_and_floor(
+            archive, ["--specialize-input=@" + inputs], model.libraries, out_dir)
+        result.update(self.summarize_processes(s2t_runs, floor_runs))
+
+        self.log("  forward (converted, scripted, trace)")
+        result["load_samples"].append(load1())
+        flat = torch.jit.load(flat_path)
+        reloaded = torch.jit.load(archive)
+        try:
+            torch.manual_seed(SEED)
+            want = quietly(reloaded, *sample)
+            torch.manual_seed(SEED)
+            assert_same(quietly(flat, *sample), want, "sample")
+            result["same_output"] = True
+        except AssertionError as e:
+            result["same_output"] = str(e)
+        times = time_forward({"flat": flat, "scripted": reloaded, "trace": traced}, sample,
+                             self.args.reps)
+        for name, values in times.items():
+            result[f"run_{name}"] = median(values)
+            result[f"run_{name}_all"] = values
+        return result
+
+    def loop(self, n, archive):
+        out_dir = os.path.join(self.workdir, f"loop-{n}")
+        os.makedirs(out_dir, exist_ok=True)
+        result = {"name": f"loop {n:,}", "kind": "loop", "n": n}
+        x = torch.tensor([0.0])
+        # Tracing 100,000 iterations takes half a minute: fewer repetitions there.
+        reps = self.args.reps if n < 100000 else min(self.args.reps, 3)
+        result["reps"] = reps
+
+        self.log(f"  trace x{reps}")
+        result["load_samples"] = [load1()]
+        trace_times, traced = time_trace(EagerLoop(n), (x,), reps)
+        result["trace"] = median(trace_times)
+        result["trace_all"] = trace_times
+
+        self.log(f"  s2t-opt and floor x{reps}")
+        s2t_runs, floor_runs, flat_path = self.convert_and_floor(
+            archive, ["--specialize-input=x=tensor([0.0])", f"--specialize-input=n={n}"], (),
+            out_dir, reps)
+        result.update(self.summarize_processes(s2t_runs, floor_runs))
+
+        if not self.args.no_loop_runtime and n <= self.args.loop_runtime_max:
+            self.log("  forward (converted, scripted, trace)")
+            result["load_samples"].append(load1())
+            flat = torch.jit.load(flat_path)
+            scripted = torch.jit.load(archive)
+            result["same_output"] = torch.equal(quietly(flat, x, n), quietly(scripted, x, n))
+            times = time_forward({"flat": lambda t: flat(t, n), "scripted": lambda t: scripted(t, n),
+                                  "trace": traced}, (x,), reps)
+            for name, values in times.items():
+                result[f"run_{name}"] = median(values)
+                result[f"run_{name}_all"] = values
+        return result
+
+
+def contention_probe(threads):
+    """Median eager forward of mobilenet_v3_large on 1 thread and on `threads`: on an
+    oversubscribed machine the second is slower, not faster (each parallel region waits
+    for a core), and every kernel-bound number of the run is inflated alike."""
+    import torchvision
+    torch.manual_seed(0)
+    model = torchvision.models.mobilenet_v3_large(weights=None).eval()
+    x = _rand(1, 3, 224, 224)
+    result = {}
+    for n in sorted({1, threads, os.cpu_count()}):
+        torch.set_num_threads(n)
+        times = []
+        for i in range(7):
+            start = time.perf_counter()
+            quietly(model, x)
+            if i >= 2:
+                times.append(time.perf_counter() - start)
+        result[n] = median(times)
+    torch.set_num_threads(threads)
+    return result
+
+
+# --------------------------------------------------------------------------- set-up
+
+def wait_for(path, what, minutes=15):
+    """s2t-opt may be rebuilt by someone else while this starts: wait for it to be back."""
+    deadline = time.monotonic() + 60 * minutes
+    while not os.access(path, os.X_OK):
+        if time.monotonic() > deadline:
+            sys.exit(f"bench: {what} {path} is missing")
+        print(f"bench: waiting for {path}", flush=True)
+        time.sleep(15)
+    time.sleep(1)  # a link that just finished
+
+
+def find_floor(args):
+    if args.floor:
+        wait_for(args.floor, "the floor program")
+        return args.floor
+    built = os.path.join(REPO, "build", "bin", "bench-load-save")
+    if os.access(built, os.X_OK):
+        return built
+    build_dir = "/tmp/s2t-bench-build"
+    print(f"bench: building bench-load-save in {build_dir}", flush=True)
+    subprocess.run(["cmake", "-S", HERE, "-B", build_dir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", build_dir], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(build_dir, "bin", "bench-load-save")
+
+
+def machine_info(args, s2t_opt):
+    def text(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO).stdout.strip()
+        except OSError:
+            return ""
+    cpu = ""
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = 0
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            mem_kib = int(line.split()[1])
+    import torchvision
+    dirty = text(["git", "status", "--porcelain", "--untracked-files=no"])
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem_kib / 2**20,
+        "os": platform.platform(), "python": platform.python_version(),
+        "torch": torch.__version__, "torchvision": torchvision.__version__,
+        "threads": args.threads, "torch_threads": torch.get_num_threads(),
+        "s2t_version": text([s2t_opt, "--version"]),
+        "commit": text(["git", "rev-parse", "--short", "HEAD"]) + (" (+ local changes)"
+                                                                    if dirty else ""),
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "load_start": os.getloadavg(),
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+
+def gc_models():
+    import gc
+    gc.collect()
