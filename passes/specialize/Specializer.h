@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/Error.h"
 #include "passes/evaluate/LazyEvaluator.h"
 #include "passes/SpecializeControlFlow.h"
 #include "passes/specialize/AbstractValue.h"
