@@ -9,16 +9,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/JitForward.h"
 #include "passes/SpecializeControlFlow.h"
 
 #include <ostream>
 #include <string>
-
-namespace torch {
-namespace jit {
-struct Graph;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

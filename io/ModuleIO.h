@@ -9,6 +9,7 @@
 #pragma once
 
 #include "ir/Error.h"
+#include "ir/JitForward.h"
 
 #include <ATen/core/function_schema.h>
 
@@ -16,13 +17,6 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
-
-namespace torch {
-namespace jit {
-struct Graph;
-struct Module;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

@@ -9,15 +9,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/JitForward.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Node;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

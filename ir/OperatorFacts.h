@@ -10,15 +10,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/JitForward.h"
+
 #include <ATen/core/symbol.h>
 
 #include <cstddef>
-
-namespace torch {
-namespace jit {
-struct Node;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

@@ -10,17 +10,12 @@
 #pragma once
 
 #include "ir/Decision.h"
+#include "ir/JitForward.h"
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
-
-namespace torch {
-namespace jit {
-struct Graph;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

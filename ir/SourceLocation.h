@@ -1,14 +1,9 @@
 //===- ir/SourceLocation.h - Where a node came from --------------*- C++ -*-===//
 #pragma once
 
-#include <string>
+#include "ir/JitForward.h"
 
-namespace torch {
-namespace jit {
-struct Node;
-struct SourceRange;
-} // namespace jit
-} // namespace torch
+#include <string>
 
 namespace s2t {
 

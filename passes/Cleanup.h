@@ -1,13 +1,9 @@
 //===- passes/Cleanup.h - Make a flat graph read like a trace ---*- C++ -*-===//
 #pragma once
 
-#include <memory>
+#include "ir/JitForward.h"
 
-namespace torch {
-namespace jit {
-struct Graph;
-} // namespace jit
-} // namespace torch
+#include <memory>
 
 namespace s2t {
 

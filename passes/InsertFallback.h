@@ -9,16 +9,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/JitForward.h"
+
 #include <memory>
 #include <string>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Graph;
-struct Node;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "ir/Decision.h"
+#include "ir/JitForward.h"
 #include "ir/Options.h"
 
 #include <ATen/core/ivalue.h>
@@ -17,12 +18,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Graph;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

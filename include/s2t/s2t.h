@@ -26,6 +26,7 @@
 
 // Found beside this header once installed, from the source tree otherwise.
 #include "ir/Error.h"
+#include "ir/JitForward.h"
 #include "ir/Options.h"
 
 #include <ATen/core/ivalue.h>
@@ -36,13 +37,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Graph;
-struct Module;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

@@ -9,16 +9,11 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/JitForward.h"
+
 #include <cstddef>
 #include <unordered_map>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Node;
-struct Value;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 namespace evaluate {

@@ -16,6 +16,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/JitForward.h"
+
 #include <ATen/core/ivalue.h>
 #include <c10/core/Device.h>
 
@@ -24,13 +26,6 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Node;
-struct Value;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

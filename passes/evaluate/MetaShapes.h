@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "ir/JitForward.h"
+
 #include <ATen/core/function_schema.h>
 #include <ATen/core/stack.h>
 #include <ATen/core/symbol.h>
@@ -19,13 +21,6 @@
 #include <memory>
 #include <unordered_map>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Code;
-struct Node;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 namespace evaluate {

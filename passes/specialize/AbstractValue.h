@@ -15,6 +15,7 @@
 #pragma once
 
 #include "ir/Decision.h"
+#include "ir/JitForward.h"
 
 #include <ATen/core/ivalue.h>
 #include <ATen/core/jit_type.h>
@@ -22,12 +23,6 @@
 #include <algorithm>
 #include <memory>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Value;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

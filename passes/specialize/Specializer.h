@@ -16,8 +16,9 @@
 #pragma once
 
 #include "ir/Error.h"
-#include "passes/evaluate/LazyEvaluator.h"
+#include "ir/JitForward.h"
 #include "passes/SpecializeControlFlow.h"
+#include "passes/evaluate/LazyEvaluator.h"
 #include "passes/specialize/AbstractValue.h"
 
 #include <ATen/core/stack.h>
@@ -28,15 +29,6 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-namespace torch {
-namespace jit {
-struct Block;
-struct Graph;
-struct Node;
-struct Value;
-} // namespace jit
-} // namespace torch
 
 namespace s2t {
 

@@ -12,6 +12,8 @@
 #include "passes/evaluate/MetaShapes.h"
 
 #include <ATen/ATen.h>
+#include "GraphTestSupport.h"
+
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
@@ -32,11 +34,7 @@ struct Failed {
   std::string message;
 };
 
-std::shared_ptr<Graph> parse(const std::string &text) {
-  auto graph = std::make_shared<Graph>();
-  parseIR(text, graph.get());
-  return graph;
-}
+using s2t::unit::parseGraph;
 
 /// A parsed graph and an evaluator that knows it: the inputs are the
 /// samples, the constants are known, every other node is emitted in order.
@@ -212,7 +210,7 @@ TEST(LazyEvaluatorTest, NativeOutputSizes) {
 //===----------------------------------------------------------------------===//
 
 TEST(LazyEvaluatorTest, UnknownAndShapeOnlyInputs) {
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor, %y : Tensor):
   %one : int = prim::Constant[value=1]()
   %a : Tensor = aten::add(%x, %one, %one)
@@ -306,7 +304,7 @@ TEST(LazyEvaluatorTest, WritesRunAfterEarlierReaders) {
 }
 
 TEST(LazyEvaluatorTest, KnownValuesSharingStorageAlias) {
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor, %y : Tensor):
   %one : int = prim::Constant[value=1]()
   %w : Tensor = aten::add_(%x, %one, %one)
@@ -331,7 +329,7 @@ graph(%x : Tensor, %y : Tensor):
 }
 
 TEST(LazyEvaluatorTest, AliasClassesFromSchemas) {
-  auto graph = parse(kViewThenWrite);
+  auto graph = parseGraph(kViewThenWrite);
   s2t::evaluate::AliasClasses aliases;
   std::vector<size_t> writtenBySum, writtenByAdd;
   Node *sum = nullptr, *view = nullptr, *add = nullptr;

@@ -4,6 +4,8 @@
 #include "passes/Cleanup.h"
 #include "passes/SpecializeControlFlow.h"
 
+#include "GraphTestSupport.h"
+
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/ir/irparser.h>
@@ -16,19 +18,9 @@ using namespace torch::jit;
 
 namespace {
 
-std::shared_ptr<Graph> parse(const std::string &text) {
-  auto graph = std::make_shared<Graph>();
-  parseIR(text, graph.get());
-  return graph;
-}
+using s2t::unit::parseGraph;
+using s2t::unit::runGraph;
 
-std::vector<c10::IValue> runGraph(const std::shared_ptr<Graph> &graph,
-                                  std::vector<c10::IValue> inputs) {
-  GraphExecutor executor(graph, "test");
-  Stack stack(inputs.begin(), inputs.end());
-  executor.run(stack);
-  return stack;
-}
 
 const char *kDataBranch = R"IR(
 graph(%x : Tensor):
@@ -49,7 +41,7 @@ graph(%x : Tensor):
 )IR";
 
 TEST(SpecializeControlFlowTest, DecidesDataBranchAndAgreesWithInterpreter) {
-  auto graph = parse(kDataBranch);
+  auto graph = parseGraph(kDataBranch);
   for (float sample : {3.0f, -3.0f}) {
     at::Tensor x = torch::tensor({sample, 1.0f});
     s2t::SpecializeResult result = s2t::specializeControlFlow(*graph, {x});
@@ -68,7 +60,7 @@ TEST(SpecializeControlFlowTest, DecidesDataBranchAndAgreesWithInterpreter) {
 }
 
 TEST(SpecializeControlFlowTest, UnrollsLoopCountedByScalarArgument) {
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor, %n : int):
   %true : bool = prim::Constant[value=1]()
   %one : int = prim::Constant[value=1]()
@@ -93,7 +85,7 @@ graph(%x : Tensor, %n : int):
 }
 
 TEST(SpecializeControlFlowTest, RunawayLoopIsAnErrorNamingTheLimit) {
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor):
   %true : bool = prim::Constant[value=1]()
   %max : int = prim::Constant[value=9223372036854775807]()
@@ -115,7 +107,7 @@ graph(%x : Tensor):
 }
 
 TEST(SpecializeControlFlowTest, InPlaceEntryPointReplacesTheGraph) {
-  auto graph = parse(kDataBranch);
+  auto graph = parseGraph(kDataBranch);
   auto original = graph;
   EXPECT_TRUE(s2t::SpecializeControlFlow(graph, {torch::ones({2})}));
   EXPECT_NE(graph.get(), original.get());
@@ -129,7 +121,7 @@ namespace {
 TEST(SpecializeControlFlowTest, ShapeDecisionsRunNoKernel) {
   // relu and conv-free arithmetic before a branch on the rank: decided from
   // metadata alone.
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor):
   %one : int = prim::Constant[value=1]()
   %two : int = prim::Constant[value=2]()
@@ -156,7 +148,7 @@ graph(%x : Tensor):
 TEST(SpecializeControlFlowTest, DataDecisionRunsItsSliceAfterInPlaceOps) {
   // y = x.clone(); y.add_(10); the branch reads y after the mutation, and an
   // unrelated tensor op (the mul) is not run.
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor):
   %none : NoneType = prim::Constant()
   %zero : int = prim::Constant[value=0]()
@@ -201,7 +193,7 @@ namespace {
 /// specializer believes without running the operator.
 int64_t believedLastSize(const std::string &prelude, const std::string &op,
                          const at::Tensor &x, const at::Tensor &w) {
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor, %w : Tensor):
   %none : NoneType = prim::Constant()
   %true : bool = prim::Constant[value=1]()

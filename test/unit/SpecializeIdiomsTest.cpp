@@ -9,6 +9,8 @@
 #include "passes/SpecializeControlFlow.h"
 #include "passes/specialize/Idioms.h"
 
+#include "GraphTestSupport.h"
+
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/ir/irparser.h>
@@ -19,20 +21,13 @@ using namespace torch::jit;
 
 namespace {
 
-std::shared_ptr<Graph> parse(const std::string &text) {
-  auto graph = std::make_shared<Graph>();
-  parseIR(text, graph.get());
-  return graph;
-}
+using s2t::unit::parseGraph;
 
 /// Specializes `text` for `inputs` and runs the flat graph on them.
 Stack specializeAndRun(const std::string &text, std::vector<IValue> inputs) {
-  auto graph = parse(text);
+  auto graph = parseGraph(text);
   s2t::SpecializeResult result = s2t::specializeControlFlow(*graph, inputs);
-  GraphExecutor executor(result.graph, "test");
-  Stack stack(inputs.begin(), inputs.end());
-  executor.run(stack);
-  return stack;
+  return s2t::unit::runGraph(result.graph, std::move(inputs));
 }
 
 std::vector<int64_t> ints(const IValue &value) {
@@ -84,7 +79,7 @@ TEST(SpecializeIdiomsTest, DictTableMapsDictOperations) {
 }
 
 TEST(SpecializeIdiomsTest, FindIdiomChoosesTheTableByTheFirstOperand) {
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%xs : int[], %d : Dict(str, int), %t : Tensor):
   %zero : int = prim::Constant[value=0]()
   %a : int = aten::__getitem__(%xs, %zero)
@@ -145,7 +140,7 @@ graph(%start : int?, %end : int?, %step : int):
 // (parseIR in LibTorch 1.13 cannot read the operations that return nothing,
 // such as xs.sort() or d.update(e): lit tests and e2e tests cover those.)
 TEST(SpecializeIdiomsTest, SortedDecidesOnSizesAndLeavesNoSort) {
-  auto graph = parse(R"IR(
+  auto graph = parseGraph(R"IR(
 graph(%x : Tensor):
   %last : int = prim::Constant[value=-1]()
   %sizes : int[] = aten::size(%x)
