@@ -50,7 +50,7 @@ def forward(self, x):
     program_ = s2t::loadProgram(path_, "forward");
     s2t::SpecializeOptions options;
     options.guards = s2t::GuardMode::Fallback;
-    result_ = s2t::specializeProgram(program_, {sample()}, options);
+    result_ = s2t::specializeProgram(program_, {sample()}, options).result;
   }
   void TearDown() override { std::remove(path_.c_str()); }
 
