@@ -100,8 +100,15 @@ graph(%x : Tensor):
     s2t::specializeControlFlow(*graph, {torch::zeros({1})}, options);
     FAIL() << "expected an error";
   } catch (const s2t::Error &e) {
-    EXPECT_NE(std::string(e.what()).find("--max-unroll=50"), std::string::npos)
+    // The library names the limit by its neutral key; s2t-opt words it as
+    // its flag.
+    EXPECT_NE(std::string(e.what()).find("max_unroll=50"), std::string::npos)
         << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--max-unroll"), std::string::npos)
+        << e.what();
+    EXPECT_NE(e.message(s2t::flagSpelling).find("--max-unroll=50"),
+              std::string::npos)
+        << e.message(s2t::flagSpelling);
     EXPECT_EQ(e.exitCode(), 1);
   }
 }
