@@ -264,7 +264,7 @@ Conversion convert(const Model &model, const std::vector<c10::IValue> &arguments
   auto state = std::make_shared<Conversion::State>();
   state->program = source;
   if (source.module)
-    state->program = programOf(source.module->clone(/*inplace=*/true),
+    state->program = programOf(copyKeepingNames(*source.module),
                                source.method, source.path);
   PipelineResult pipeline =
       specializeProgram(state->program, arguments, options);

@@ -398,6 +398,15 @@ standIn(const c10::intrusive_ptr<c10::ivalue::Object> &object,
   return copy;
 }
 
+} // namespace
+
+Module copyKeepingNames(const Module &module) {
+  return Module(standIn(module._ivalue(), std::make_shared<CompilationUnit>()))
+      .clone(/*inplace=*/true);
+}
+
+namespace {
+
 /// A copy of `program`'s module that shares its tensors and whose methods
 /// and types are its own, so that changing it leaves `program` alone; and
 /// `remap`, which takes a graph of `program` to the copy's types.
@@ -407,9 +416,7 @@ standIn(const c10::intrusive_ptr<c10::ivalue::Object> &object,
 /// an empty unit keeps the names, so that every save writes the same archive.
 Module copyModule(const Program &program,
                   std::function<c10::TypePtr(c10::TypePtr)> &remap) {
-  Module copy = Module(standIn(program.module->_ivalue(),
-                               std::make_shared<CompilationUnit>()))
-                    .clone(/*inplace=*/true);
+  Module copy = copyKeepingNames(*program.module);
   auto types =
       std::make_shared<std::unordered_map<c10::TypePtr, c10::TypePtr>>();
   mapModuleTypes(*program.module, copy, *types);

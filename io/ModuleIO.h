@@ -63,6 +63,11 @@ struct Program {
 /// Loads `path` (archive or .ir text) and picks `method`. Throws s2t::Error.
 Program loadProgram(const std::string &path, const std::string &method);
 
+/// A copy of `module` that shares its tensors and whose methods and types
+/// are its own, with the names of the original's (Module::clone mangles them,
+/// `__torch__.___torch_mangle_0.M`, when the compilation unit has them).
+torch::jit::Module copyKeepingNames(const torch::jit::Module &module);
+
 /// A module whose `program.method` computes `flat`: a copy of the program's
 /// module (sharing its tensors) with that method replaced, or for a textual
 /// graph a new module whose forward is `flat`. A non-empty `fallbackMethod`
