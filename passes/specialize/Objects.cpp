@@ -87,7 +87,7 @@ IValue Specializer::evaluationCopy(const IValue &value) {
     return evaluationCopy(value.toTensor());
   if (value.isList()) {
     c10::impl::GenericList list(value.toList().elementType());
-    for (const IValue &element : value.toList())
+    for (IValue element : value.toList()) // elements are proxies
       list.push_back(evaluationCopy(element));
     return list;
   }
