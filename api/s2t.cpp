@@ -1,8 +1,8 @@
 //===- api/s2t.cpp - s2t's public C++ API ---------------------------------===//
 //
-// include/s2t/s2t.h over the internal stages (ir/ModuleIO.h, ir/SampleSpec.h,
-// passes/Pipeline.h) and what renders their result (ir/DecisionReport.h,
-// ir/DotEmitter.h). Each conversion works on a clone of the model's module
+// include/s2t/s2t.h over the internal stages (io/ModuleIO.h, io/SampleSpec.h,
+// passes/Pipeline.h) and what renders their result (emit/DecisionReport.h,
+// emit/DotEmitter.h). Each conversion works on a clone of the model's module
 // that shares its tensors, so the model can be converted again and the
 // caller's module never runs a flat graph by surprise.
 //

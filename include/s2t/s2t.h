@@ -112,7 +112,7 @@ struct Sample {
   std::string text;
 };
 
-struct Program; // ir/ModuleIO.h
+struct Program; // io/ModuleIO.h
 class Model;
 class Conversion;
 
