@@ -1,4 +1,7 @@
-"""What bench/measure.py and bench/render.py share: result kinds and statistics."""
+"""What the halves of bench/run.py share: result kinds, statistics and number formats.
+
+No torch here: render.py, targets.py and plot.py import only this (run.py --rerender).
+"""
 import os
 import statistics
 
@@ -7,6 +10,7 @@ COMMAND = "/usr/bin/python3 bench/run.py"
 
 CLASSIFICATION = "classification"
 DETECTION = "detection"
+LOOP = "loop"
 
 
 def median(values):
@@ -20,3 +24,49 @@ def spread(values):
     if len(values) < 2 or not statistics.median(values):
         return 0.0
     return (max(values) - min(values)) / statistics.median(values)
+
+
+def good(results):
+    """The rows that were measured (not failed, not absent from this torchvision)."""
+    return [r for r in results if "error" not in r]
+
+
+def ms(seconds):
+    if seconds is None:
+        return "–"
+    if seconds < 0.01:
+        return f"{seconds * 1e3:.2f} ms"
+    if seconds < 1:
+        return f"{seconds * 1e3:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+def ms_spread(values):
+    """The median and, when there are several, ± half the range over the median."""
+    values = [v for v in values or [] if v is not None]
+    if not values:
+        return "–"
+    if len(values) < 2:
+        return ms(median(values))
+    return f"{ms(median(values))} ±{spread(values) * 50:.0f}%"
+
+
+def mib(kib):
+    return "–" if kib is None else f"{kib / 1024:.0f} MiB"
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def fx(value, digits=2):
+    return "–" if value is None else f"{value:.{digits}f}x"
+
+
+def count(value):
+    """An instruction count, in millions (G above ten thousand millions)."""
+    if value is None:
+        return "–"
+    if value >= 1e10:
+        return f"{value / 1e9:,.1f} G"
+    return f"{value / 1e6:,.1f} M"
