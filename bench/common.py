@@ -31,6 +31,10 @@ def good(results):
     return [r for r in results if "error" not in r]
 
 
+def n_threads(n):
+    return f"{n} thread" + ("" if n == 1 else "s")
+
+
 def ms(seconds):
     if seconds is None:
         return "–"

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""The measuring half of bench/run.py: the models, the loops, the timed processes.
+"""The measuring half of bench/run.py: the timed processes, traces and forwards.
 
-Bench.loop() and Bench.model() return one result dict each (the keys render.py reads);
-nothing here writes a report. See run.py for what a run measures and how to start one.
+Bench.prepare() builds and scripts a model once; Bench.model() and Bench.loop() return
+one result dict per thread count (the keys render.py reads); Bench.instructions() counts
+s2t-opt's instructions under callgrind (instructions.py). Nothing here writes a report.
+See run.py for what a run measures and how to start one.
 """
 import datetime
 import json
@@ -13,102 +15,15 @@ import sys
 import time
 import warnings
 
-from common import CLASSIFICATION, DETECTION, REPO, median
+import instructions
+from common import DETECTION, REPO, median, n_threads
+from models import BY_NAME, EagerLoop, Traced, _rand, shapes, torch
+
+from s2t_e2e import assert_same  # noqa: E402  (test/lib, on the path through models)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(REPO, "test", "lib"))
-
-import torch  # noqa: E402
-
-from s2t_e2e import assert_same  # noqa: E402
-
 TIME = "/usr/bin/time"
 SEED = 67280421310721  # LibTorch's default seed, as s2t-opt uses
-
-
-def no_downloads(*args, **kwargs):
-    raise RuntimeError("the benchmark must not download anything (weights=None everywhere)")
-
-
-torch.hub.load_state_dict_from_url = no_downloads
-torch.hub.download_url_to_file = no_downloads
-
-
-# --------------------------------------------------------------------------- models
-
-
-
-class Model:
-    def __init__(self, name, kind, build, sample, libraries=()):
-        self.name = name
-        self.kind = kind
-        self.build = build          # () -> eager module
-        self.sample = sample        # () -> tuple of arguments
-        self.libraries = libraries  # s2t-opt --load / bench-load-save --load
-
-
-def _rand(*shape):
-    return torch.rand(*shape, generator=torch.Generator().manual_seed(1))
-
-
-def _classifier(name):
-    def build():
-        import torchvision
-        return getattr(torchvision.models, name)(weights=None)
-    return Model(name, CLASSIFICATION, build, lambda: (_rand(1, 3, 224, 224),))
-
-
-def _detector(name):
-    def build():
-        import torchvision
-        return getattr(torchvision.models.detection, name)(weights=None,
-                                                           weights_backbone=None)
-    return Model(name, DETECTION, build, lambda: ([_rand(3, 240, 320)],),
-                 libraries=("torchvision",))
-
-
-MODELS = [
-    _classifier("resnet50"),
-    _classifier("mobilenet_v3_large"),
-    _classifier("vit_b_16"),
-    _classifier("efficientnet_b0"),
-    _detector("fasterrcnn_mobilenet_v3_large_320_fpn"),
-]
-BY_NAME = {m.name: m for m in MODELS}
-LOOPS = [1000, 10000, 100000]
-
-
-class EagerLoop(torch.nn.Module):
-    """What is traced: the loop with its count fixed."""
-
-    def __init__(self, n):
-        super().__init__()
-        self.n = n
-
-    def forward(self, x):
-        for _ in range(self.n):
-            x = x + 1
-        return x
-
-
-class ScriptedLoop(torch.nn.Module):
-    """What s2t-opt converts: the count is an argument, given by --specialize-input=n=N."""
-
-    def forward(self, x, n: int):
-        for _ in range(n):
-            x = x + 1
-        return x
-
-
-class Traced(torch.nn.Module):
-    """A detection model's output (List[Dict[str, Tensor]]) as a tuple, so that it traces."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, images):
-        return tuple(d[k] for d in self.model(images) for k in d)
 
 
 # --------------------------------------------------------------------------- measuring
@@ -173,33 +88,49 @@ def time_forward(modules, sample, reps, warmup=2, budget=2.0, most=20):
     return times
 
 
+def thread_env(threads):
+    return dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+
+
+class Prepared:
+    """A model built, scripted and saved once for every thread count."""
+
+    def __init__(self, model, out_dir, eager, archive, inputs, sample):
+        self.model = model
+        self.out_dir = out_dir
+        self.eager = eager
+        self.archive = archive
+        self.inputs = inputs
+        self.sample = sample
+
+
 class Bench:
     def __init__(self, args, s2t_opt, floor, workdir):
         self.args = args
         self.s2t_opt = s2t_opt
         self.floor = floor
         self.workdir = workdir
-        self.env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
-                        MKL_NUM_THREADS=str(args.threads))
+        self.stub = None
 
     def log(self, text):
         print(text, flush=True)
 
-    def convert_and_floor(self, archive, spec_args, libraries, out_dir, reps=None):
+    def convert_and_floor(self, archive, spec_args, libraries, out_dir, threads, reps):
         """Runs s2t-opt and the floor alternately, reps times each."""
         s2t_runs, floor_runs = [], []
-        stats_file = os.path.join(out_dir, "stats.json")
+        stats_file = os.path.join(out_dir, f"stats.{threads}.json")
         flat = os.path.join(out_dir, "flat.pt")
         loads = [f"--load={lib}" for lib in libraries]
         s2t_cmd = [self.s2t_opt, archive, *spec_args, *loads, "-o", flat,
-                   f"--threads={self.args.threads}", f"--stats-json={stats_file}"]
+                   f"--threads={threads}", f"--stats-json={stats_file}"]
         floor_cmd = [self.floor, archive, os.path.join(out_dir, "floor.pt"), *loads, "--time"]
-        for r in range(reps or self.args.reps):
+        env = thread_env(threads)
+        for r in range(reps):
             order = [("s2t", s2t_cmd), ("floor", floor_cmd)]
             if r % 2:
                 order.reverse()
             for which, cmd in order:
-                run = run_process(cmd, self.env, out_dir)
+                run = run_process(cmd, env, out_dir)
                 run["load1"] = load1()
                 if which == "s2t":
                     run["stats"] = json.load(open(stats_file))
@@ -216,7 +147,7 @@ class Bench:
         passes = [r["stats"]["seconds"]["specialize"] + r["stats"]["seconds"]["cleanup"]
                   for r in s2t_runs]
         stats = s2t_runs[-1]["stats"]
-        return {
+        result = {
             "pass": median(passes), "pass_all": passes,
             "specialize": median(seconds("specialize")), "cleanup": median(seconds("cleanup")),
             "load": median(seconds("load")), "emit": median(seconds("emit")),
@@ -238,11 +169,16 @@ class Bench:
             "s2t_rss_all": [r["rss_kib"] for r in s2t_runs],
             "floor_rss_all": [r["rss_kib"] for r in floor_runs],
         }
+        # Newer s2t-opt: how many metadata questions a formula answered and how many
+        # dispatched a meta kernel.
+        for key in ("metadata_formula", "metadata_dispatch"):
+            if key in stats:
+                result[key] = stats[key]
+        return result
 
-    def model(self, model):
+    def prepare(self, model):
         out_dir = os.path.join(self.workdir, model.name)
         os.makedirs(out_dir, exist_ok=True)
-        result = {"name": model.name, "kind": model.kind}
         torch.manual_seed(0)
         eager = quietly(model.build).eval()
         scripted = quietly(torch.jit.script, eager)
@@ -252,23 +188,31 @@ class Bench:
         inputs = os.path.join(out_dir, "inputs.pt")
         torch.save(tuple(sample), inputs)
         quietly(eager, *sample)  # one eager call first: lazy initialization is not tracing
+        return Prepared(model, out_dir, eager, archive, inputs, sample)
 
-        self.log(f"  trace x{self.args.reps}")
+    def model(self, prepared, threads):
+        model, sample, reps = prepared.model, prepared.sample, self.args.reps
+        torch.set_num_threads(threads)
+        result = {"name": model.name, "kind": model.kind, "threads": threads,
+                  "sample": shapes(sample), "note": model.note}
+
+        self.log(f"  {n_threads(threads)}: trace x{reps}")
         result["load_samples"] = [load1()]
-        target = Traced(eager) if model.kind == DETECTION else eager
-        trace_times, traced = time_trace(target, sample, self.args.reps)
+        target = Traced(prepared.eager) if model.kind == DETECTION else prepared.eager
+        trace_times, traced = time_trace(target, sample, reps)
         result["trace"] = median(trace_times)
         result["trace_all"] = trace_times
 
-        self.log(f"  s2t-opt and floor x{self.args.reps}")
+        self.log(f"  {n_threads(threads)}: s2t-opt and floor x{reps}")
         s2t_runs, floor_runs, flat_path = self.convert_and_floor(
-            archive, ["--specialize-input=@" + inputs], model.libraries, out_dir)
+            prepared.archive, ["--specialize-input=@" + prepared.inputs], model.libraries,
+            prepared.out_dir, threads, reps)
         result.update(self.summarize_processes(s2t_runs, floor_runs))
 
-        self.log("  forward (converted, scripted, trace)")
+        self.log(f"  {n_threads(threads)}: forward (converted, scripted, trace, eager)")
         result["load_samples"].append(load1())
         flat = torch.jit.load(flat_path)
-        reloaded = torch.jit.load(archive)
+        reloaded = torch.jit.load(prepared.archive)
         try:
             torch.manual_seed(SEED)
             want = quietly(reloaded, *sample)
@@ -277,58 +221,80 @@ class Bench:
             result["same_output"] = True
         except AssertionError as e:
             result["same_output"] = str(e)
-        times = time_forward({"flat": flat, "scripted": reloaded, "trace": traced}, sample,
-                             self.args.reps)
+        times = time_forward({"flat": flat, "scripted": reloaded, "trace": traced,
+                              "eager": prepared.eager}, sample, reps)
         for name, values in times.items():
             result[f"run_{name}"] = median(values)
             result[f"run_{name}_all"] = values
         return result
 
-    def loop(self, n, archive):
+    def loop(self, n, archive, threads):
         out_dir = os.path.join(self.workdir, f"loop-{n}")
         os.makedirs(out_dir, exist_ok=True)
-        result = {"name": f"loop {n:,}", "kind": "loop", "n": n}
+        torch.set_num_threads(threads)
+        result = {"name": f"loop {n:,}", "kind": "loop", "n": n, "threads": threads}
         x = torch.tensor([0.0])
         # Tracing 100,000 iterations takes half a minute: fewer repetitions there.
         reps = self.args.reps if n < 100000 else min(self.args.reps, 3)
         result["reps"] = reps
 
-        self.log(f"  trace x{reps}")
+        self.log(f"  {n_threads(threads)}: trace x{reps}")
         result["load_samples"] = [load1()]
         trace_times, traced = time_trace(EagerLoop(n), (x,), reps)
         result["trace"] = median(trace_times)
         result["trace_all"] = trace_times
 
-        self.log(f"  s2t-opt and floor x{reps}")
+        self.log(f"  {n_threads(threads)}: s2t-opt and floor x{reps}")
         s2t_runs, floor_runs, flat_path = self.convert_and_floor(
-            archive, ["--specialize-input=x=tensor([0.0])", f"--specialize-input=n={n}"], (),
-            out_dir, reps)
+            archive, loop_spec(n), (), out_dir, threads, reps)
         result.update(self.summarize_processes(s2t_runs, floor_runs))
 
         if not self.args.no_loop_runtime and n <= self.args.loop_runtime_max:
-            self.log("  forward (converted, scripted, trace)")
+            self.log(f"  {n_threads(threads)}: forward (converted, scripted, trace, eager)")
             result["load_samples"].append(load1())
             flat = torch.jit.load(flat_path)
             scripted = torch.jit.load(archive)
             result["same_output"] = torch.equal(quietly(flat, x, n), quietly(scripted, x, n))
-            times = time_forward({"flat": lambda t: flat(t, n), "scripted": lambda t: scripted(t, n),
-                                  "trace": traced}, (x,), reps)
+            times = time_forward({"flat": lambda t: flat(t, n),
+                                  "scripted": lambda t: scripted(t, n),
+                                  "trace": traced, "eager": EagerLoop(n)}, (x,), reps)
             for name, values in times.items():
                 result[f"run_{name}"] = median(values)
                 result[f"run_{name}_all"] = values
         return result
 
+    def instructions(self, row):
+        """s2t-opt's instructions on the subject of a measured row (its archive and
+        inputs are still in the work folder), on one thread, under callgrind."""
+        if self.stub is None:
+            self.stub = instructions.build_stub(self.workdir)
+        if row["kind"] == "loop":
+            out_dir = os.path.join(self.workdir, f"loop-{row['n']}")
+            args = [os.path.join(self.workdir, "loop.pt"), *loop_spec(row["n"])]
+        else:
+            out_dir = os.path.join(self.workdir, row["name"])
+            args = [os.path.join(out_dir, "model.pt"),
+                    "--specialize-input=@" + os.path.join(out_dir, "inputs.pt"),
+                    *(f"--load={lib}" for lib in BY_NAME[row["name"]].libraries)]
+        args += ["-o", os.path.join(out_dir, "flat.callgrind.pt")]
+        return instructions.measure(self.s2t_opt, args, self.stub, out_dir,
+                                    self.args.instructions_runs)
 
-def contention_probe(threads):
-    """Median eager forward of mobilenet_v3_large on 1 thread and on `threads`: on an
-    oversubscribed machine the second is slower, not faster (each parallel region waits
-    for a core), and every kernel-bound number of the run is inflated alike."""
+
+def loop_spec(n):
+    return ["--specialize-input=x=tensor([0.0])", f"--specialize-input=n={n}"]
+
+
+def contention_probe(thread_counts):
+    """Median eager forward of mobilenet_v3_large on 1 thread and on each thread count:
+    on an oversubscribed machine more threads are slower, not faster (each parallel
+    region waits for a core), and every kernel-bound number of the run is inflated."""
     import torchvision
     torch.manual_seed(0)
     model = torchvision.models.mobilenet_v3_large(weights=None).eval()
     x = _rand(1, 3, 224, 224)
     result = {}
-    for n in sorted({1, threads, os.cpu_count()}):
+    for n in sorted({1, *thread_counts, os.cpu_count()}):
         torch.set_num_threads(n)
         times = []
         for i in range(7):
@@ -337,7 +303,6 @@ def contention_probe(threads):
             if i >= 2:
                 times.append(time.perf_counter() - start)
         result[n] = median(times)
-    torch.set_num_threads(threads)
     return result
 
 
@@ -390,17 +355,13 @@ def machine_info(args, s2t_opt):
         "cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem_kib / 2**20,
         "os": platform.platform(), "python": platform.python_version(),
         "torch": torch.__version__, "torchvision": torchvision.__version__,
-        "threads": args.threads, "torch_threads": torch.get_num_threads(),
+        "threads": args.threads, "loop_threads": args.loop_threads,
         "s2t_version": text([s2t_opt, "--version"]),
         "commit": text(["git", "rev-parse", "--short", "HEAD"]) + (" (+ local changes)"
                                                                     if dirty else ""),
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "load_start": os.getloadavg(),
     }
-
-
-# --------------------------------------------------------------------------- report
-
 
 
 def gc_models():

@@ -1,42 +1,62 @@
 #!/usr/bin/python3
-"""s2t's benchmark (issue 5, parts 4 and 5): s2t-opt against tracing and against the floor.
+"""s2t's benchmark (issue 5, parts 4 and 5; issue 17, part 5): s2t-opt against tracing,
+against the model's own forward and against the load-and-save floor, with instruction
+counts beside the times.
 
-How to run it (with /usr/bin/python3, the Python that has torch; not part of the tests):
+How to run it (with /usr/bin/python3, the Python that has torch; not part of the tests),
+on an otherwise idle machine:
 
-    /usr/bin/python3 bench/run.py                 # the full run (15-20 min on 2 idle cores);
-                                                  # writes docs/performance.md and .png
+    nice -n 10 /usr/bin/python3 bench/run.py      # the full run; writes docs/performance.md
+                                                  # and docs/performance.png
     /usr/bin/python3 bench/run.py --reps 3        # fewer repetitions
-    /usr/bin/python3 bench/run.py --threads 1     # one thread on every side (steadier when
-                                                  # other work keeps the cores busy)
-    /usr/bin/python3 bench/run.py --quick         # a smoke run: one model, small loops, 2 reps;
+    /usr/bin/python3 bench/run.py --quick         # a smoke run: mobilenet_v3_large, loops 1k
+                                                  # and 10k, 2 reps, no instruction counts;
                                                   # writes into the work folder, not docs/
-Options: --threads N (default: all cores), --models NAME..., --loops N,N,... or none,
---no-loop-runtime, --s2t-opt PATH, --floor PATH, --workdir DIR (keep archives and
-results.json), --doc FILE / --plot FILE (where the report goes), --rerender
-RESULTS_JSON (write the report again from an earlier run's results, measuring nothing).
+    /usr/bin/python3 bench/run.py --rerender WORK/results.json   # the report again
+Options: --threads N,N,... (default 1,2), --models NAME..., --loops N,N,... or none,
+--loop-threads N, --[no-]instructions, --instructions-runs N, --no-loop-runtime,
+--s2t-opt PATH, --floor PATH, --workdir DIR (keep archives and results.json), --doc FILE /
+--plot FILE (where the report goes), --rerender RESULTS_JSON (write the report again from
+an earlier run's results, measuring nothing). --help says more.
 
-What one run measures, each the median of --reps repetitions, on this machine, with the
-same thread count on every side (torch.set_num_threads(N) here; OMP_NUM_THREADS=N and
-MKL_NUM_THREADS=N in the environment of s2t-opt and the floor process):
+The subjects: resnet50 and mobilenet_v3_large; the classification models of
+test/models/zoo.py (its torchvision image and video classifiers, with the zoo's
+configuration and sample: resnet18, mobilenet_v3_small, efficientnet_b0, vit_b_16,
+inception_v3, googlenet, shufflenet_v2_x0_5, squeezenet1_0, maxvit_t, swin_v2_t,
+efficientnet_v2_s, regnet_x_400mf, mvit_v2_s, s3d, r3d_18); the detection model
+fasterrcnn_mobilenet_v3_large_320_fpn on one 3x240x320 image (weights=None and
+weights_backbone=None everywhere: nothing is downloaded); and counted loops of 1,000 /
+10,000 / 100,000 iterations (a scripted `for _ in range(n): x = x + 1` converted with
+--specialize-input=n=N, against the trace of the same eager loop with the same n).
+
+What one run measures, each the median of --reps repetitions, for every model at each
+thread count of --threads in turn (torch.set_num_threads(N) here; `s2t-opt --threads=N`;
+OMP_NUM_THREADS=N and MKL_NUM_THREADS=N for s2t-opt and the floor process), and for the
+loops at --loop-threads (default 1):
 
   - pass time: s2t-opt's "specialize" + "cleanup" seconds (--stats-json) against
     torch.jit.trace of the eager model on the same sample (check_trace=False, under
-    torch.no_grad()), for resnet50, mobilenet_v3_large, vit_b_16, efficientnet_b0,
-    fasterrcnn_mobilenet_v3_large_320_fpn (weights=None, weights_backbone=None: nothing
-    is downloaded), and counted loops of 1,000 / 10,000 / 100,000 iterations (a scripted
-    `for _ in range(n): x = x + 1` converted with --specialize-input=n=N, against the
-    trace of the same eager loop with the same n);
+    torch.no_grad()), with the stats' node, decision and kernel counts (and the counts
+    of metadata answered by formula and by meta-kernel dispatch, when s2t-opt reports
+    metadata_formula and metadata_dispatch);
   - end to end: the wall time of the s2t-opt process against the floor, bench-load-save
     (bench/load_save.cpp: a LibTorch process that loads the archive and saves it);
+    s2t-opt and the floor run alternately, so that a change of load hits both alike;
   - peak memory (max RSS, from GNU time) of s2t-opt against the floor process;
-  - run time of the converted archive against the scripted module and the eager trace
-    (forward on the sample after 2 warm-up calls: the profiling executor profiles the
-    first and optimizes on the second);
-  - time and peak memory of s2t-opt on the loops, to show how they scale.
-s2t-opt and the floor run alternately, so that a change of load hits both alike.
+  - run time of the converted archive against the scripted module, the eager trace and
+    the eager model's own forward (on the sample, after 2 warm-up calls: the profiling
+    executor profiles the first and optimizes on the second);
+  - with --instructions (the default, except with --quick), after all the timings:
+    s2t-opt's instructions under `valgrind --tool=callgrind`, once per subject on one
+    thread, for the pass alone (specialize + cleanup) and for the whole process
+    (bench/instructions.py); the loops only up to 10,000 iterations (valgrind runs
+    s2t-opt about 50 times slower), the cost per iteration from their difference.
+The load average is recorded at the start, at the end of the timings and after the
+instruction counts, and the report says it.
 
 The floor program is build/bin/bench-load-save (the CMake target bench-load-save); when
-it is not built, this script builds bench/ on its own in /tmp/s2t-bench-build.
+it is not built and --floor names none, this script builds bench/ on its own in
+/tmp/s2t-bench-build.
 """
 import argparse
 import json
@@ -48,27 +68,43 @@ import threading
 import time
 import traceback
 
-from common import COMMAND, REPO  # noqa: E402
-from measure import (BY_NAME, LOOPS, Bench, ScriptedLoop,  # noqa: E402
-                     contention_probe, find_floor, gc_models, machine_info, torch,
-                     wait_for)
-from render import plot, report, targets  # noqa: E402
+from common import COMMAND, REPO, good, n_threads  # noqa: E402
+from targets import targets17, verdict  # noqa: E402
+
+INSTRUCTION_LOOP_MAX = 10000
 
 
+def thread_list(text):
+    try:
+        counts = [int(n) for n in text.split(",") if n.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of thread counts: {text}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"not a list of thread counts: {text}")
+    return list(dict.fromkeys(counts))
 
-# --------------------------------------------------------------------------- main
 
-def parse_args():
+def parse_args(names):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: mobilenet_v3_large, loops 1k and 10k, 2 reps, "
-                        "report in the work folder")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(),
-                        help="threads on every side (default: all cores)")
-    parser.add_argument("--models", nargs="*", help=f"default: {' '.join(BY_NAME)}")
+                        "no instruction counts, report in the work folder")
+    parser.add_argument("--threads", type=thread_list, default=[1, 2],
+                        help="thread counts, each model is measured at every one "
+                        "(default 1,2)")
+    parser.add_argument("--loop-threads", type=int,
+                        help="thread count of the loops (default 1, or the smallest of "
+                        "--threads without 1)")
+    parser.add_argument("--models", nargs="*", help=f"default: {' '.join(names)}")
     parser.add_argument("--loops", help="iteration counts (default 1000,10000,100000), or none")
+    parser.add_argument("--instructions", action=argparse.BooleanOptionalAction,
+                        help="count s2t-opt's instructions under callgrind, once per "
+                        "subject (default: on, off with --quick)")
+    parser.add_argument("--instructions-runs", type=int, default=1,
+                        help="valgrind runs per subject (default 1; 2 shows that the "
+                        "counts repeat)")
     parser.add_argument("--no-loop-runtime", action="store_true",
                         help="skip running the loops' converted archives")
     parser.add_argument("--loop-runtime-max", type=int, default=10000,
@@ -88,10 +124,22 @@ def parse_args():
                         help="measure nothing: write the report and plot again from the "
                         "results.json of an earlier run (its work folder)")
     args = parser.parse_args()
-    unknown = [m for m in (args.models or []) if m not in BY_NAME]
+    unknown = [m for m in (args.models or []) if m not in names]
     if unknown:
-        parser.error(f"unknown model(s) {', '.join(unknown)}; the models: {' '.join(BY_NAME)}")
+        parser.error(f"unknown model(s) {', '.join(unknown)}; the models: {' '.join(names)}")
+    if args.loop_threads is None:
+        args.loop_threads = 1 if 1 in args.threads else min(args.threads)
+    if args.instructions is None:
+        args.instructions = not args.quick
     return args
+
+
+def write_report(results, info, args, doc, plot_path, seconds):
+    from plot import plot
+    from render import report
+    if good(results):
+        plot(results, plot_path)
+    report(results, info, args, doc, plot_path, seconds)
 
 
 def rerender(args):
@@ -104,36 +152,52 @@ def rerender(args):
     plot_path = args.plot or os.path.join(os.path.dirname(os.path.abspath(doc)),
                                           "performance.png")
     args.reps = info.get("reps", args.reps)
+    args.loop_runtime_max = info.get("loop_runtime_max", args.loop_runtime_max)
     info["rerendered"] = True
-    if any("error" not in r for r in results):
-        plot(results, plot_path)
-    report(results, info, args, doc, plot_path, info.get("seconds", 0))
+    for r in results:  # a run from before issue 17 measured at one thread count
+        if "threads" not in r and isinstance(info.get("threads"), int):
+            r["threads"] = info["threads"]
+    write_report(results, info, args, doc, plot_path, info.get("seconds", 0))
     print(f"bench: wrote {doc} and {plot_path} from {args.rerender}", flush=True)
     return 0
+
+
+def failure(name, kind, e, **keys):
+    from models import Absent
+    row = {"name": name, "kind": kind, **keys,
+           "error": f"{type(e).__name__}: {str(e).strip()[:500]}"}
+    if isinstance(e, Absent):
+        row["absent"] = True
+        row["error"] = str(e)
+    else:
+        traceback.print_exc()
+    return row
 
 
 def main(args):
     if args.rerender:
         return rerender(args)
+    from measure import (Bench, contention_probe, find_floor, gc_models, machine_info,
+                         torch, wait_for)
+    from models import BY_NAME, LOOPS, QUICK_MODELS, ScriptedLoop
     if args.quick:
         args.reps = 2 if "--reps" not in " ".join(sys.argv) else args.reps
-        args.models = args.models if args.models is not None else ["mobilenet_v3_large"]
+        args.models = args.models if args.models is not None else QUICK_MODELS
         args.loops = args.loops or "1000,10000"
     chosen = [BY_NAME[m] for m in (args.models if args.models is not None else BY_NAME)]
     loops = [] if args.loops == "none" else [
         int(n) for n in (args.loops or ",".join(map(str, LOOPS))).split(",") if n]
-    workdir = args.workdir or tempfile.mkdtemp(prefix="s2t-bench-")
+    workdir = os.path.abspath(args.workdir or tempfile.mkdtemp(prefix="s2t-bench-"))
     os.makedirs(workdir, exist_ok=True)
-    if args.doc:
-        doc = args.doc
-    elif args.quick:
-        doc = os.path.join(workdir, "performance.md")
-    else:
-        doc = os.path.join(REPO, "docs", "performance.md")
+    doc = args.doc or os.path.join(workdir if args.quick else os.path.join(REPO, "docs"),
+                                   "performance.md")
     plot_path = args.plot or os.path.join(os.path.dirname(os.path.abspath(doc)),
                                           "performance.png")
+    if args.instructions:
+        from instructions import missing_tools
+        if missing_tools():
+            sys.exit(f"bench: --instructions needs {' and '.join(missing_tools())}")
 
-    torch.set_num_threads(args.threads)
     wait_for(args.s2t_opt, "s2t-opt")
     # A copy, so that a rebuild during the run changes nothing.
     s2t_opt = os.path.join(workdir, "s2t-opt")
@@ -142,10 +206,12 @@ def main(args):
     shutil.copy2(find_floor(args), floor)
     info = machine_info(args, s2t_opt)
     info["command"] = COMMAND + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
-    print(f"bench: {info['cores']} cores, torch {info['torch']}, {args.threads} threads, "
-          f"load {info['load_start'][0]:.2f}, work folder {workdir}", flush=True)
+    print(f"bench: {info['cores']} cores, torch {info['torch']}, threads "
+          f"{','.join(map(str, args.threads))} (loops {args.loop_threads}), load "
+          f"{' '.join(f'{x:.2f}' for x in info['load_start'])}, work folder {workdir}",
+          flush=True)
 
-    # Script the loop first: torch.jit.script reads this file's source when it runs.
+    # Script the loop first: torch.jit.script reads the source of models.py when it runs.
     archive = os.path.join(workdir, "loop.pt")
     torch.jit.script(ScriptedLoop()).save(archive)
 
@@ -156,59 +222,92 @@ def main(args):
     results = []
     results_file = os.path.join(workdir, "results.json")
 
-    def save():  # after each model, so that an interrupted run keeps what it measured
-        info["load_end"] = os.getloadavg()
+    def save(timings_done=False):  # after each subject: an interrupted run keeps its rows
+        if not timings_done:
+            info["load_end"] = os.getloadavg()
         info["seconds"] = time.monotonic() - start
         info["reps"] = args.reps
+        info["loop_runtime_max"] = args.loop_runtime_max
         with open(results_file, "w") as f:
             json.dump({"info": info, "results": results}, f, indent=1, default=str)
 
     for n in loops:
         print(f"loop {n}:", flush=True)
         try:
-            results.append(bench.loop(n, archive))
+            results.append(bench.loop(n, archive, args.loop_threads))
         except Exception as e:
-            traceback.print_exc()
-            results.append({"name": f"loop {n:,}", "kind": "loop", "n": n,
-                            "error": f"{type(e).__name__}: {str(e).strip()[:500]}"})
+            results.append(failure(f"loop {n:,}", "loop", e, n=n, threads=args.loop_threads))
         finally:
             gc_models()
             save()
     for model in chosen:
         print(f"{model.name}:", flush=True)
         try:
-            results.append(bench.model(model))
+            prepared = bench.prepare(model)
         except Exception as e:
-            traceback.print_exc()
-            results.append({"name": model.name, "kind": model.kind,
-                            "error": f"{type(e).__name__}: {str(e).strip()[:500]}"})
-        finally:
+            results.append(failure(model.name, model.kind, e))
             gc_models()
             save()
+            continue
+        for threads in args.threads:
+            try:
+                results.append(bench.model(prepared, threads))
+            except Exception as e:
+                results.append(failure(model.name, model.kind, e, threads=threads))
+            finally:
+                save()
+        del prepared
+        gc_models()
+        save()
     info["load_end"] = os.getloadavg()
     info["probe_end"] = contention_probe(args.threads)
-    total = time.monotonic() - start
-    info["seconds"] = total
-    info["reps"] = args.reps
-
     save()
-    good = [r for r in results if "error" not in r]
-    if good:
-        plot(results, plot_path)
-    report(results, info, args, doc, plot_path, total)
-    print(f"bench: wrote {doc} and {plot_path}; raw results in "
-          f"{os.path.join(workdir, 'results.json')}", flush=True)
-    for target, subject, measured, met, gap in targets(results):
-        print(f"  {'met   ' if met else 'MISSED'} {target}: {subject}: {measured}"
-              f"{'' if met else ' — ' + gap}", flush=True)
-    return 1 if len(good) < len(results) else 0
+
+    if args.instructions:
+        counted = time.monotonic()
+        done = set()
+        for r in sorted(good(results), key=lambda r: r.get("threads", 1)):
+            if r["name"] in done or (r["kind"] == "loop" and r["n"] > INSTRUCTION_LOOP_MAX):
+                continue
+            done.add(r["name"])
+            print(f"instructions: {r['name']}", flush=True)
+            try:
+                r["instructions"] = bench.instructions(r)
+                print(f"  pass {r['instructions']['pass']:,}, process "
+                      f"{r['instructions']['process']:,} "
+                      f"({r['instructions']['seconds']:.0f} s)", flush=True)
+            except Exception as e:
+                traceback.print_exc()
+                r["instructions_error"] = f"{type(e).__name__}: {str(e).strip()[:500]}"
+            save(timings_done=True)
+        info["instructions_seconds"] = time.monotonic() - counted
+        info["load_after_instructions"] = os.getloadavg()
+    total = time.monotonic() - start
+    save(timings_done=True)
+    info["seconds"] = total
+
+    write_report(results, info, args, doc, plot_path, total)
+    print(f"bench: wrote {doc} and {plot_path}; raw results in {results_file}", flush=True)
+    print(f"bench: load average {' '.join(f'{x:.2f}' for x in info['load_start'])} at the "
+          f"start, {' '.join(f'{x:.2f}' for x in info['load_end'])} at the end of the timings",
+          flush=True)
+    for t in targets17(results):
+        print(f"  {verdict(t['met']):18} {t['target']}: {t['subject']} "
+              f"({n_threads(t['threads'])}): {t['measured'] or '–'} (budget {t['budget']})"
+              + (f" — {t['detail']}" if t["met"] is False else ""), flush=True)
+    failed = [r for r in results if "error" in r and not r.get("absent")]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
     # TorchScript's passes recurse along chains of nodes: a 10,000-node graph overflows
     # the main thread's 8 MiB stack when it is traced or run. Everything runs on a thread
     # with a 1 GiB stack, as s2t-opt does.
-    arguments = parse_args()
+    if any(a.startswith("--rerender") for a in sys.argv[1:]):
+        arguments = parse_args(())  # torch is not imported
+    else:
+        from models import BY_NAME
+        arguments = parse_args(list(BY_NAME))
     threading.stack_size(1 << 30)
     outcome = []
     worker = threading.Thread(target=lambda: outcome.append(main(arguments)))

@@ -1,0 +1,98 @@
+"""The "What stands in the way" section of docs/performance.md (no torch).
+
+The mechanisms named here are the code's: keep them in step with it. The numbers are the
+run's, at targets.DEFAULT_THREADS.
+"""
+from common import CLASSIFICATION, DETECTION, LOOP, count, good, ms, spread
+from targets import (DEFAULT_THREADS, END_TO_END_BUDGET, END_TO_END_THREADS,
+                     LOOP_PASS_BUDGET, LOOP_N, needs_data)
+
+
+def obstacles(results):
+    rows = [r for r in good(results) if r.get("threads") == DEFAULT_THREADS]
+    by_name = {r["name"]: r for r in rows}
+    models = [r for r in rows if r["kind"] == CLASSIFICATION]
+    lines = ["## What stands in the way", ""]
+    slow = [r for r in models if r["pass"] > r["trace"] / 100]
+    if slow:
+        fastest = min(slow, key=lambda r: r["pass"] / r["trace"])
+        lines.append(
+            "- **Pass ≤ 1/100 of the trace.** On these classifiers the pass runs "
+            + ("no kernel" if all(r["kernels_run"] == 0 for r in slow) else
+               "few kernels") + ", so its cost is the walk itself: "
+            + ", ".join(f"{r['name']} {ms(r['specialize'])} specialize + "
+                        f"{ms(r['cleanup'])} clean-up for {r['nodes_in']:,} scripted nodes"
+                        for r in slow[:6])
+            + (f" (and {len(slow) - 6} more, in the tables above)" if len(slow) > 6 else "")
+            + ". The specialization pays, per node, hash-map lookups of abstract values and "
+            "the evaluator's state, and for every shape decision (BatchNorm's `dim()` check "
+            "after each convolution, `torch._assert` on sizes) metadata: answered by a "
+            "formula where the code has one, else by a meta kernel through the dispatcher "
+            "(`metadata formula / dispatch` in the pass table when this s2t-opt reports "
+            "them). The clean-up is torch's `EliminateDeadCode` and `ConstantPooling` over "
+            "the whole flat graph. The instruction counts show which stage dominates. The "
+            f"closest to its budget here is {fastest['name']}, {ms(fastest['pass'])} against "
+            f"{ms(fastest['trace'] / 100)}.")
+        lines.append("")
+    e2e = [r for r in good(results) if r.get("threads") == END_TO_END_THREADS
+           and r["kind"] != LOOP and not needs_data(r)
+           and r["s2t_wall"] > END_TO_END_BUDGET * r["floor_wall"]]
+    if e2e:
+        lines.append(
+            f"- **End to end ≤ {END_TO_END_BUDGET}x the floor** ({END_TO_END_THREADS} "
+            "threads). s2t-opt loads and saves the same archive as the floor and adds the "
+            "pass and the printing of the flat method: "
+            + ", ".join(f"{r['name']}: load {ms(r['load'])} vs {ms(r['floor_load'])}, "
+                        f"emit {ms(r['emit'])} vs save {ms(r['floor_save'])}, pass "
+                        f"{ms(r['pass'])}" for r in e2e[:6])
+            + ". The emit writes the flat `forward` (every operation inlined, each with its "
+            "inlined call stack for the debug records) on top of the methods the floor "
+            "writes too; process start-up (library loading and operator registration) is "
+            "the same for both and is most of the floor, so the budget of "
+            f"{(END_TO_END_BUDGET - 1) * 100:.0f}% is a few tens of milliseconds.")
+        lines.append("")
+    loop = by_name.get(f"loop {LOOP_N:,}")
+    if loop and loop["pass"] > LOOP_PASS_BUDGET:
+        lines.append(
+            f"- **The {LOOP_N:,}-iteration loop**: specialize {ms(loop['specialize'])}, "
+            f"clean-up {ms(loop['cleanup'])}, {loop['pass'] / LOOP_N * 1e6:.1f} µs per "
+            "iteration against 5. Each iteration walks the loop body again (abstract values, "
+            "the evaluator's state, one `aten::add` built with its constants), and the "
+            "clean-up passes run over the whole unrolled graph.")
+        lines.append("")
+    for r in (r for r in rows if r["kind"] == DETECTION):
+        lines.append(
+            f"- **Detection.** {r['name']} runs {r['kernels_run']} kernels: the sizes that "
+            "its decisions read after `aten::where(condition)` (the boxes kept), "
+            "`aten::max` / `aten::min` and torchvision's `nms` and `roi_align` depend on "
+            "data or have no meta kernel, so they are computed from the real values of "
+            "their backward slice, which is most of the forward: pass "
+            f"{ms(r['pass'])} against an eager forward of {ms(r.get('run_eager'))}. "
+            "(These decisions are counted as `shape` because they read sizes; they depend "
+            "on data.)")
+        lines.append("")
+    flat_slow = [r for r in rows if r.get("run_flat") and r.get("run_trace")
+                 and r["run_flat"] > r["run_trace"] * 1.05]
+    if flat_slow:
+        within = all(r["run_flat"] / r["run_trace"] <= 1 + max(
+            0.05, spread(r["run_flat_all"]), spread(r["run_trace_all"])) for r in flat_slow)
+        lines.append(
+            "- **Converted run time.** The converted archive is slower than the trace "
+            + ("within this run's noise band only (" if within else "(")
+            + ", ".join(f"{r['name']} {r['run_flat'] / r['run_trace']:.2f}x"
+                        for r in flat_slow)
+            + "): it runs the same kernels in the same order as the scripted module (its "
+            "output is bit-identical), and what it keeps beyond a trace is cheap: shape "
+            "reads (`aten::size`) and the scalar arithmetic on them stay dynamic, and "
+            "parameters are read with `prim::GetAttr`.")
+        lines.append("")
+    counted = [r for r in rows if r.get("instructions") and r["kind"] != LOOP]
+    if counted:
+        heavy = max(counted, key=lambda r: r["instructions"]["pass"])
+        lines.append(
+            f"- **Instructions.** The largest pass counted is {heavy['name']}'s, "
+            f"{count(heavy['instructions']['pass'])} instructions of "
+            f"{count(heavy['instructions']['process'])} for the whole process; the rest of "
+            "the process (start-up, load, emit) is the floor's work too.")
+        lines.append("")
+    return lines
