@@ -68,9 +68,14 @@ def fx(value, digits=2):
 
 
 def count(value):
-    """An instruction count, in millions (G above ten thousand millions)."""
+    """An instruction count: millions, or thousands of millions."""
     if value is None:
         return "–"
-    if value >= 1e10:
-        return f"{value / 1e9:,.1f} G"
+    if value >= 1e9:
+        return f"{value / 1e9:,.2f} G"
     return f"{value / 1e6:,.1f} M"
+
+
+def fraction(q):
+    """A ratio below 1 as 1/N beside its value; 1 or more as a multiple."""
+    return f"{q:.4f} (1/{1 / q:.0f})" if q < 1 else f"{q:.2f} ({q:.1f}x)"

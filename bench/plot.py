@@ -11,6 +11,8 @@ def plot_threads(results):
 
 
 def plot(results, path):
+    import os
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -4,7 +4,10 @@ Pure functions of the result dicts measure.py returns and of the run's info; no 
 no processes. `run.py --rerender RESULTS_JSON` calls them alone. The targets are in
 targets.py, the "What stands in the way" section in notes.py, the plot in plot.py.
 """
-from common import LOOP, count, fx, good, median, mib, ms, ms_spread, ratio, n_threads
+import os
+
+from common import (LOOP, count, fraction, fx, good, median, mib, ms, ms_spread, n_threads,
+                    ratio)
 from instructions import per_iteration
 from notes import obstacles
 from targets import DEFAULT_THREADS, issue5, targets17, verdict
@@ -120,7 +123,7 @@ def pass_table(measured):
                if metadata else "")
             + f"{ms_spread(r['trace_all'])} | {ms_spread(r['pass_all'])} | "
             f"{ms(r['specialize'])} | {ms(r['cleanup'])} | "
-            f"{r['pass'] / r['trace']:.4f} (1/{r['trace'] / r['pass']:.0f}) | "
+            f"{fraction(r['pass'] / r['trace'])} | "
             f"{count(ins.get('pass'))} | {count(ins.get('process'))} |")
     lines.append("")
     lines.append("Instructions are counted once per subject, on one thread (valgrind "
@@ -201,22 +204,23 @@ def instruction_section(measured):
              "process is everything from `exec` to exit. The pass counts are exact and "
              "repeatable; the process total moves by a few parts in 100,000 from run to run.",
              "", "| subject | specialize | cleanup | pass | process | pass / process | "
-             "pass per scripted node | valgrind time |", "|---|---|---|---|---|---|---|---|"]
+             "pass per flat-graph node | valgrind time |", "|---|---|---|---|---|---|---|---|"]
     for r in counted:
         i = r["instructions"]
         runs = i.get("runs") or []
-        same = ""
+        pass_note = process_note = ""
         if len(runs) > 1:
-            passes = {x["pass"] for x in runs}
+            passes = sorted({x["pass"] for x in runs})
             totals = [x["process"] for x in runs]
-            same = (f" (same in {len(runs)} runs" if len(passes) == 1 else
-                    f" (differs in {len(runs)} runs: {sorted(passes)}") + \
-                f"; process {min(totals):,}–{max(totals):,})"
+            pass_note = (f" (the same in {len(runs)} runs)" if len(passes) == 1 else
+                         f" (differs in {len(runs)} runs: {', '.join(map(count, passes))})")
+            process_note = (f" ({len(runs)} runs within "
+                            f"{(max(totals) - min(totals)) / min(totals) * 100:.4f}%)")
         lines.append(
             f"| {r['name']} | {count(i['specialize'])} | {count(i['cleanup'])} | "
-            f"{count(i['pass'])}{same} | {count(i['process'])} | "
+            f"{count(i['pass'])}{pass_note} | {count(i['process'])}{process_note} | "
             f"{i['pass'] / i['process'] * 100:.1f}% | "
-            f"{i['pass'] / max(r['nodes_in'], 1):,.0f} | {ms(i.get('seconds'))} |")
+            f"{i['pass'] / max(r['nodes_out'], 1):,.0f} | {ms(i.get('seconds'))} |")
     per = per_iteration({r["n"]: r["instructions"] for r in counted if r["kind"] == LOOP})
     if per:
         a, b, pass_per, process_per = per
@@ -228,6 +232,7 @@ def instruction_section(measured):
 
 
 def report(results, info, args, doc_path, plot_path, total_seconds):
+    os.makedirs(os.path.dirname(os.path.abspath(doc_path)), exist_ok=True)
     measured = good(results)
     loops = [r for r in measured if r["kind"] == LOOP]
     lines = ["# Performance", "",

@@ -6,8 +6,9 @@ loops' scaling). Each row: {"target", "subject", "threads", "budget", "measured"
 "met", "detail"}; met is True, False, "noise" (within the repetitions' noise), None (not
 measured in this run) or "n/a" (the target does not apply to the subject).
 """
-from common import (CLASSIFICATION, DETECTION, LOOP, fx, good, mib, ms, n_threads, ratio,
-                    spread)
+from common import (CLASSIFICATION, DETECTION, LOOP, fraction, fx, good, mib, ms, n_threads,
+                    ratio, spread)
+from instructions import per_iteration
 
 # Issue 17, part 5. Rows that name no thread count are taken at DEFAULT_THREADS.
 LOOP_N = 100000
@@ -74,7 +75,7 @@ def pass_over_trace(results, target, subject, threads):
     q = r["pass"] / r["trace"]
     allowed = r["trace"] * PASS_OVER_TRACE
     met = q <= PASS_OVER_TRACE
-    return row(target, subject, threads, budget, f"{q:.4f} (1/{1 / q:.0f})", met,
+    return row(target, subject, threads, budget, fraction(q), met,
                f"pass {ms(r['pass'])}, trace {ms(r['trace'])}: "
                + (f"{ms(allowed - r['pass'])} under the budget of {ms(allowed)}" if met
                   else over(r["pass"], allowed)))
@@ -98,11 +99,16 @@ def targets17(results):
     target = "pass (specialize + cleanup), 100k-iteration `x = x + 1` loop"
     budget = (f"≤ {LOOP_PASS_BUDGET} s (≤ {LOOP_PASS_BUDGET / LOOP_N * 1e6:.0f} µs per "
               "iteration)")
+    per = per_iteration({n: r["instructions"] for n, r in loops.items()
+                         if r.get("instructions")})
+    counted = (f"callgrind: {per[2]:,.0f} instructions per iteration in the pass "
+               f"({per[0]:,} → {per[1]:,} iterations)") if per else ""
     if loop:
         met = loop["pass"] <= LOOP_PASS_BUDGET
         rows.append(row(target, subject, DEFAULT_THREADS, budget,
                         f"{ms(loop['pass'])} ({loop['pass'] / LOOP_N * 1e6:.1f} µs per iteration)",
-                        met, "" if met else over(loop["pass"], LOOP_PASS_BUDGET)))
+                        met, "; ".join(x for x in (
+                            "" if met else over(loop["pass"], LOOP_PASS_BUDGET), counted) if x)))
     else:
         rows.append(not_measured(target, subject, DEFAULT_THREADS, budget))
     target = "s2t-opt end to end, same loop"
