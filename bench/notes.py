@@ -5,8 +5,7 @@ run's, at targets.DEFAULT_THREADS.
 """
 from common import CLASSIFICATION, DETECTION, LOOP, good, ms, spread
 from targets import (DEFAULT_THREADS, DETECTION_BUDGET, END_TO_END_BUDGET,
-                     END_TO_END_THREADS,
-                     LOOP_N, LOOP_PASS_BUDGET, needs_data)
+                     END_TO_END_THREADS, LOOP_N, LOOP_PASS_BUDGET, needs_data)
 
 
 def obstacles(results):
