@@ -26,6 +26,9 @@ for name in ["HOME", "TMPDIR", "OMP_NUM_THREADS", "ASAN_OPTIONS", "UBSAN_OPTIONS
 # The LibTorch release the build is for: `REQUIRES: torch-2` / `torch-1.13`.
 torch_major = config.torch_version.split(".")[0]
 config.available_features.add("torch-1.13" if torch_major == "1" else "torch-" + torch_major)
+# A build with AddressSanitizer (scripts/sanitize.sh): `UNSUPPORTED: asan`.
+if getattr(config, "s2t_sanitize", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("asan")
 
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%s2t-build", config.s2t_build_dir))
