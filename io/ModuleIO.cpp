@@ -455,11 +455,14 @@ Module flatCopyOfModule(const Program &program,
   Module module = copyModule(program, remap);
   if (!fallbackMethod.empty())
     addMethod(module, fallbackMethod, remappedCopy(program.graph, remap));
-  std::shared_ptr<Graph> graph = remappedCopy(flat, remap);
+  // One copy of the flat graph (it may hold a million nodes), into the
+  // copy's method, then given the copy's types.
   GraphFunction &function =
       toGraphFunction(module.get_method(program.method).function());
-  replaceGraph(*function.graph(), *graph);
-  function.setSchema(schemaOfFlatGraph(function.getSchema(), *graph));
+  replaceGraph(*function.graph(), *flat);
+  function.graph()->remapTypes(remap);
+  function.setSchema(
+      schemaOfFlatGraph(function.getSchema(), *function.graph()));
   return module;
 }
 
