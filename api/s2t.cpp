@@ -241,6 +241,8 @@ Report reportOf(const Program &program, const PipelineResult &pipeline) {
   report.iterationsUnrolled = result.iterationsUnrolled;
   report.callsInlined = result.callsInlined;
   report.kernelsRun = result.kernelsRun;
+  report.metadataFormula = result.metadataFormula;
+  report.metadataDispatch = result.metadataDispatch;
   report.checks = static_cast<int64_t>(result.checks.size());
   report.nodesIn = countNodes(*program.graph);
   report.nodesOut = countNodes(*result.graph);

@@ -194,6 +194,8 @@ SpecializeResult Specializer::run(const Graph &graph,
       });
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();
+  result_.metadataFormula = evaluator_.metadataByFormula();
+  result_.metadataDispatch = evaluator_.metadataByDispatch();
   return std::move(result_);
 }
 

@@ -133,6 +133,8 @@ py::object pythonReport(const s2t::Report &report) {
       decisions, py::arg("iterations_unrolled") = report.iterationsUnrolled,
       py::arg("calls_inlined") = report.callsInlined,
       py::arg("kernels_run") = report.kernelsRun,
+      py::arg("metadata_formula") = report.metadataFormula,
+      py::arg("metadata_dispatch") = report.metadataDispatch,
       py::arg("warnings") = warnings);
 }
 

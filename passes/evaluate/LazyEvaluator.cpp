@@ -16,6 +16,8 @@
 
 #include "ir/Error.h"
 #include "passes/evaluate/AliasClasses.h"
+#include "passes/evaluate/AttributeCopies.h"
+#include "passes/evaluate/MetaFormulas.h"
 #include "passes/evaluate/MetaShapes.h"
 #include "passes/evaluate/MetaValues.h"
 
@@ -39,6 +41,8 @@ struct LazyEvaluator::State {
     bool hasReal = false;
     bool hasMeta = false;
     bool unknown = false; ///< setUnknown
+    /// `real` is a module's attribute, copied before its first real use.
+    bool copyOnUse = false;
     /// Its meta value's strides are not the sample's: it was sized by a
     /// shape function (contiguous strides), or computed from such a value.
     bool inexactLayout = false;
@@ -66,6 +70,10 @@ struct LazyEvaluator::State {
   std::unordered_map<const Value *, ValueInfo> values;
   std::unordered_map<const Node *, NodeInfo> nodes;
   AliasClasses aliases;
+  AttributeCopies attributeCopies;
+  MetaFormulas formulas;
+  int64_t metadataFormula = 0;  ///< meta outputs computed by formula
+  int64_t metadataDispatch = 0; ///< by a meta kernel or a shape function
   ShapeFunctions shapeFunctions;
   std::vector<Node *> randomNodes;
   std::vector<Node *> order; ///< emitted nodes, in program order
@@ -115,6 +123,10 @@ struct LazyEvaluator::State {
     if (mode == Real) {
       TORCH_INTERNAL_ASSERT(info.hasReal, "no sample value for %",
                             value->debugName());
+      if (info.copyOnUse) {
+        info.real = attributeCopies.copy(info.real);
+        info.copyOnUse = false;
+      }
       return info.real;
     }
     if (!info.hasMeta) {
@@ -357,10 +369,18 @@ struct LazyEvaluator::State {
   /// sized the outputs (so their strides are made up). Throws NoMetaKernel
   /// when neither knows the outputs.
   bool runMeta(Node *node, NodeInfo &info, Stack &stack) {
-    // Operators without a meta kernel in LibTorch fail each time, and a
-    // c10::Error is costly (it symbolizes a backtrace): remember them.
     const FunctionSchema *schema =
         info.origin ? info.origin->maybeSchema() : node->maybeSchema();
+    // The commonest operators by formula (MetaFormulas): no dispatch.
+    if (schema && !info.random)
+      if (c10::optional<IValue> output = formulas.run(*schema, stack)) {
+        stack.clear();
+        stack.push_back(std::move(*output));
+        ++metadataFormula;
+        return false;
+      }
+    // Operators without a meta kernel in LibTorch fail each time, and a
+    // c10::Error is costly (it symbolizes a backtrace): remember them.
     bool unimplemented = schema && noMetaKernel.count(schema);
     Stack inputs;
     if (!unimplemented) {
@@ -379,14 +399,20 @@ struct LazyEvaluator::State {
           !outputDtype(node, info, inputs))
         throw std::runtime_error("the kernel refuses these dtypes");
     }
-    if (!unimplemented)
+    if (!unimplemented) {
+      ++metadataDispatch;
       return false;
-    // Without a meta kernel, try torch's shape function instead.
+    }
+    // Without a meta kernel: a size formula of MetaShapes, else torch's
+    // shape function.
     auto dtypeOf = [&](const Stack &metaInputs) {
       return outputDtype(node, info, metaInputs);
     };
+    int64_t formulasBefore = shapeFunctions.sizedByFormula();
     if (!shapeFunctions.run(node, schema, dtypeOf, stack))
       throw NoMetaKernel();
+    ++(shapeFunctions.sizedByFormula() > formulasBefore ? metadataFormula
+                                                        : metadataDispatch);
     return true;
   }
 
@@ -574,6 +600,23 @@ void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
   info.hasReal = true;
 }
 
+void LazyEvaluator::setAttribute(Value *value, c10::IValue original) {
+  setKnown(value, std::move(original));
+  state_->values[value].copyOnUse = true;
+}
+
+int64_t LazyEvaluator::metadataByFormula() const {
+  return state_->metadataFormula;
+}
+
+int64_t LazyEvaluator::metadataByDispatch() const {
+  return state_->metadataDispatch;
+}
+
+size_t LazyEvaluator::bytesCopied() const {
+  return state_->attributeCopies.bytesCopied();
+}
+
 void LazyEvaluator::setShapeOnly(Value *value, c10::IValue metaSample) {
   State::ValueInfo &info = state_->values[value];
   info.meta = std::move(metaSample);
@@ -585,11 +628,11 @@ void LazyEvaluator::setUnknown(Value *value) {
   state_->values[value].unknown = true;
 }
 
-void LazyEvaluator::emitted(Node *node, const Node *origin) {
+void LazyEvaluator::emitted(Node *node, const Node *origin, bool random) {
   State &s = *state_;
   State::NodeInfo &info = s.nodes[node];
   info.origin = origin;
-  info.random = node->isNondeterministic();
+  info.random = random;
   s.order.push_back(node);
   if (info.random)
     s.randomNodes.push_back(node);

@@ -54,14 +54,19 @@ public:
   /// A flat-graph value whose sample value is known (inputs, constants,
   /// attributes).
   void setKnown(Value *value, c10::IValue sample);
+  /// A module attribute (a parameter, a buffer, a structure of them): known,
+  /// but kernels see copies of its tensors, made on their first real use
+  /// (evaluate/AttributeCopies.h).
+  void setAttribute(Value *value, c10::IValue original);
   /// A value known by its metadata only: `metaSample` is on the meta device.
   void setShapeOnly(Value *value, c10::IValue metaSample);
   /// A value nothing is known of (an input given as `?`, the output of a
   /// residual prim::If or prim::Loop, a residual loop's block input).
   void setUnknown(Value *value);
   /// A node just appended to the flat graph; `origin` is the node of the
-  /// scripted graph it computes (its operator is used), or null.
-  void emitted(Node *node, const Node *origin);
+  /// scripted graph it computes (its operator is used), or null. `random`:
+  /// whether it is nondeterministic (Node::isNondeterministic).
+  void emitted(Node *node, const Node *origin, bool random);
 
   /// The sample value of `value`, running kernels if needed. Throws
   /// UnknownValue when it depends on what the sample does not give.
@@ -94,6 +99,12 @@ public:
   c10::Device device(Value *value);
 
   int64_t kernelsRun() const { return kernelsRun_; }
+  /// Meta outputs computed by formula (evaluate/MetaFormulas.h), and by
+  /// dispatching a meta kernel or a shape function.
+  int64_t metadataByFormula() const;
+  int64_t metadataByDispatch() const;
+  /// Bytes of module attributes copied for kernels (setAttribute).
+  size_t bytesCopied() const;
   /// How many emitted operations write to one of their inputs.
   uint64_t writes() const { return writes_; }
 

@@ -342,8 +342,10 @@ bool ShapeFunctions::outputs(const Node *node, const FunctionSchema *schema,
       Symbol::fromQualString("aten::_native_multi_head_attention");
   if (node->kind() == multiHeadAttention) {
     auto outputs = nativeMultiHeadAttention(stack);
-    if (outputs)
+    if (outputs) {
       stack = std::move(*outputs);
+      ++sizedByFormula_;
+    }
     return outputs.has_value();
   }
   if (node->outputs().size() != 1 || !isTensorType(node->output()->type()))
@@ -352,6 +354,7 @@ bool ShapeFunctions::outputs(const Node *node, const FunctionSchema *schema,
     at::TensorOptions options = stack[0].toTensor().options();
     stack.clear();
     stack.emplace_back(at::empty(*sizes, options.device(c10::kMeta)));
+    ++sizedByFormula_;
     return true;
   }
   if (!schema)

@@ -68,6 +68,9 @@ public:
   /// dtype. False, with `stack` unchanged, when nothing here knows them.
   bool run(const torch::jit::Node *node, const c10::FunctionSchema *schema,
            const DtypeProbe &outputDtype, torch::jit::Stack &stack);
+  /// How many outputs run() sized by a formula of its own (no dispatch of
+  /// torch's shape function or of a kernel on stand-ins).
+  int64_t sizedByFormula() const { return sizedByFormula_; }
 
 private:
   bool outputs(const torch::jit::Node *node, const c10::FunctionSchema *schema,
@@ -79,6 +82,7 @@ private:
   std::unordered_map<const c10::FunctionSchema *,
                      std::shared_ptr<torch::jit::Code>>
       code_;
+  int64_t sizedByFormula_ = 0;
 };
 
 } // namespace evaluate

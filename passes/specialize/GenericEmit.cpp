@@ -53,7 +53,12 @@ Node *Specializer::insertRaw(Node *node, const Node *source) {
 Node *Specializer::emit(Node *node, const Node *source,
                         const Node *operatorOf) {
   insertRaw(node, source);
-  evaluator_.emitted(node, operatorOf);
+  // A node whose scripted operation is deterministic is: that operation's
+  // `train` argument, if any, was a constant, and is the same constant here.
+  bool random = operatorOf && !factsOf(operatorOf).nondeterministic
+                    ? false
+                    : node->isNondeterministic();
+  evaluator_.emitted(node, operatorOf, random);
   return node;
 }
 
@@ -131,7 +136,10 @@ void Specializer::walkRaise(const Node *node) {
                   ": " + message);
 }
 
-void Specializer::walkGeneric(const Node *node) {
+const Specializer::OperationFacts &Specializer::factsOf(const Node *node) {
+  auto known = facts_.find(node);
+  if (known != facts_.end())
+    return known->second;
   if (getAllOperatorsFor(node->kind()).empty()) {
     unsupported(node, "the operator is not registered in this LibTorch" +
                           loadHintFor(node->kind().toQualString()));
@@ -141,7 +149,19 @@ void Specializer::walkGeneric(const Node *node) {
   if (node->kind().is_aten() && !node->maybeSchema())
     unsupported(node, "no overload takes these arguments (" +
                           inputTypes(node) + ")");
-  bool readsShapeOnly = isMetadataQuery(node->kind()) || isShapeRead(node);
+  OperationFacts facts;
+  facts.nondeterministic = node->isNondeterministic();
+  facts.sideEffects = node->hasSideEffects();
+  for (const Value *output : node->outputs())
+    facts.producesTensorOrObject |= containsTensorOrObject(output->type());
+  facts.metadataQuery = isMetadataQuery(node->kind());
+  facts.readsShapeOnly = facts.metadataQuery || isShapeRead(node);
+  return facts_.emplace(node, facts).first->second;
+}
+
+void Specializer::walkGeneric(const Node *node) {
+  const OperationFacts &facts = factsOf(node);
+  bool readsShapeOnly = facts.readsShapeOnly;
   DecisionCategory dep = DecisionCategory::Constant;
   for (size_t i = 0; i < node->inputs().size(); ++i) {
     const AV &av = lookup(node->input(i));
@@ -152,7 +172,7 @@ void Specializer::walkGeneric(const Node *node) {
       unsupported(node, "mutates a list, tuple or dict in a way s2t does "
                         "not model");
   }
-  if (node->isNondeterministic())
+  if (facts.nondeterministic)
     dep = DecisionCategory::Data; // a random value is data, like a tensor's
 
   std::vector<AV> inputs;
@@ -172,7 +192,8 @@ void Specializer::walkGeneric(const Node *node) {
 
 bool Specializer::foldGeneric(const Node *node, const std::vector<AV> &inputs,
                               DecisionCategory dep) {
-  bool metadata = isMetadataQuery(node->kind());
+  const OperationFacts &facts = factsOf(node);
+  bool metadata = facts.metadataQuery;
   if (metadata && !inputs.empty() && inputs[0].kind == AV::Graph &&
       isDeviceQuery(node->kind())) {
     // Answered from the sample's metadata and baked in, as a trace does.
@@ -190,11 +211,8 @@ bool Specializer::foldGeneric(const Node *node, const std::vector<AV> &inputs,
   bool allConstant = true;
   for (const AV &input : inputs)
     allConstant &= input.isConstantTree();
-  bool producesTensorOrObject = false;
-  for (const Value *output : node->outputs())
-    producesTensorOrObject |= containsTensorOrObject(output->type());
-  if (!metadata && (!allConstant || producesTensorOrObject ||
-                    node->isNondeterministic() || node->hasSideEffects()))
+  if (!metadata && (!allConstant || facts.producesTensorOrObject ||
+                    facts.nondeterministic || facts.sideEffects))
     return false;
   std::vector<IValue> samples;
   samples.reserve(inputs.size());
@@ -243,8 +261,11 @@ void Specializer::emitGeneric(const Node *node, DecisionCategory dep) {
   if (flat->kind().is_aten() && !flat->maybeSchema())
     unsupported(node, "the values reaching it do not have the types the "
                       "graph declares (" + inputTypes(flat) + ")");
-  for (const Value *output : node->outputs())
-    flat->addOutput()->copyMetadata(const_cast<Value *>(output));
+  for (const Value *output : node->outputs()) {
+    Value *result = flat->addOutput()->setType(output->type());
+    if (output->hasDebugName() && named_.insert(output).second)
+      result->setDebugName(output->debugName());
+  }
   emit(flat, node, node);
   for (size_t i = 0; i < node->outputs().size(); ++i)
     bind(node->outputs()[i], graphValue(flat->output(i), dep));

@@ -2,10 +2,10 @@
 //
 // Modules and class instances are walked as objects, not values of the flat
 // graph: prim::GetAttr resolves submodules and attribute values directly
-// (parameters and buffers stay attributes of the module, as in a trace, and
-// the evaluator sees copies of them), prim::SetAttr records the write, and an
-// object reaching an operation of the flat graph is read from its parent
-// module by a chain of prim::GetAttr.
+// (parameters and buffers stay attributes of the module, as in a trace;
+// kernels see copies of them, evaluate/AttributeCopies.h), prim::SetAttr
+// records the write, and an object reaching an operation of the flat graph is
+// read from its parent module by a chain of prim::GetAttr.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +13,6 @@
 
 #include "ir/Error.h"
 
-#include <ATen/ops/empty.h>
 #include <torch/csrc/jit/ir/ir.h>
 
 namespace s2t {
@@ -46,7 +45,7 @@ void Specializer::walkGetAttr(const Node *node) {
     Value *flat = out_->insertGetAttr(materialize(object, instance->type()), name);
     flat->setType(node->output()->type());
     flat->node()->setSourceRange(node->sourceRange());
-    evaluator_.setKnown(flat, evaluationCopy(value));
+    evaluator_.setAttribute(flat, value);
     av = graphValue(flat, object.dep);
   } else {
     av = fromIValue(value, object.dep);
@@ -56,55 +55,6 @@ void Specializer::walkGetAttr(const Node *node) {
     attributes_[key].erase(name);
   });
   bind(node->output(), std::move(av));
-}
-
-at::Tensor Specializer::evaluationCopy(const at::Tensor &tensor) {
-  if (!tensor.defined())
-    return tensor;
-  if (tensor.layout() != c10::kStrided || tensor.is_quantized() ||
-      !tensor.has_storage()) {
-    at::Tensor copy = tensor.detach().clone();
-    return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
-  }
-  const c10::Storage &storage = tensor.storage();
-  auto [it, added] = storageCopies_.try_emplace(storage.unsafeGetStorageImpl());
-  if (added) {
-    // All of the storage, byte for byte, so that views of it at any offset
-    // and of any dtype find their elements where they were.
-    at::Tensor bytes =
-        at::empty({0}, tensor.options().dtype(at::kByte))
-            .set_(storage, 0, {static_cast<int64_t>(storage.nbytes())}, {1});
-    it->second = bytes.clone().storage();
-  }
-  at::Tensor copy = at::empty({0}, tensor.options())
-                        .set_(it->second, tensor.storage_offset(),
-                              tensor.sizes(), tensor.strides());
-  return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
-}
-
-IValue Specializer::evaluationCopy(const IValue &value) {
-  if (value.isTensor())
-    return evaluationCopy(value.toTensor());
-  if (value.isList()) {
-    c10::impl::GenericList list(value.toList().elementType());
-    for (IValue element : value.toList()) // elements are proxies
-      list.push_back(evaluationCopy(element));
-    return list;
-  }
-  if (value.isTuple()) {
-    std::vector<IValue> elements;
-    for (const IValue &element : value.toTupleRef().elements())
-      elements.push_back(evaluationCopy(element));
-    return c10::ivalue::Tuple::create(std::move(elements));
-  }
-  if (value.isGenericDict()) {
-    c10::impl::GenericDict dict(value.toGenericDict().keyType(),
-                                value.toGenericDict().valueType());
-    for (const auto &entry : value.toGenericDict())
-      dict.insert(entry.key(), evaluationCopy(entry.value()));
-    return dict;
-  }
-  return value;
 }
 
 void Specializer::walkSetAttr(const Node *node) {

@@ -196,20 +196,30 @@ private:
   std::vector<AV> bindInputs(const torch::jit::Graph &graph,
                              const std::vector<c10::IValue> &inputs);
   torch::jit::Value *materializeConstant(const AV &av);
+  /// The flat graph's constant of the scalar `value` (an int, float, bool,
+  /// string, device or None), made once, where it is first used, and reused
+  /// by every later use: an unrolled loop adds no constant per iteration.
+  /// Null when `value` is not such a scalar or the walk is inside a residual
+  /// block (whose constants would not reach the code after it).
+  torch::jit::Value *pooledConstant(const c10::IValue &value);
   torch::jit::Value *materializeObject(const AV &av);
   torch::jit::Value *materializeAggregate(const AV &av);
+  /// What walkGeneric asks of an operation of the scripted graph, found on
+  /// its first walk (an unrolled loop walks its body once per iteration).
+  struct OperationFacts {
+    bool nondeterministic = false;
+    bool sideEffects = false;
+    bool producesTensorOrObject = false;
+    bool metadataQuery = false;
+    bool readsShapeOnly = false;
+  };
+  /// The facts of `node`; refuses an operator this LibTorch does not have,
+  /// or an aten node that matches none of its schemas.
+  const OperationFacts &factsOf(const torch::jit::Node *node);
   /// Folds `node` on constant inputs; false if the sample does not give them.
   bool foldGeneric(const torch::jit::Node *node, const std::vector<AV> &inputs,
                    DecisionCategory dep);
   void emitGeneric(const torch::jit::Node *node, DecisionCategory dep);
-
-  /// A copy of an attribute's tensors for the evaluator: kernels run on the
-  /// sample write in place to what the graph writes to (`self.count += 1`),
-  /// and that must not change the module the flat graph is saved with, nor a
-  /// LibTorch caller's module. Attributes that share memory share it in
-  /// their copies too.
-  c10::IValue evaluationCopy(const c10::IValue &value);
-  at::Tensor evaluationCopy(const at::Tensor &tensor);
 
   const SpecializeOptions &options_;
   std::shared_ptr<torch::jit::Graph> out_;
@@ -230,11 +240,30 @@ private:
   /// Flat-graph lists and tuples already unpacked into structures.
   std::unordered_map<const torch::jit::Value *, std::shared_ptr<Aggregate>>
       unpacked_;
-  /// The copies that the evaluator's kernels see of the module's parameters
-  /// and buffers, one per storage (evaluationCopy).
-  std::unordered_map<const c10::StorageImpl *, c10::Storage> storageCopies_;
   std::unordered_map<const torch::jit::Node *, torch::jit::Operation>
       operations_;
+  std::unordered_map<const torch::jit::Node *, OperationFacts> facts_;
+  /// Values of the scripted graph whose name a flat value took: the values
+  /// emitted again for it (unrolled, called again) stay unnamed, as a
+  /// trace's do, and renaming costs nothing per iteration.
+  std::unordered_set<const torch::jit::Value *> named_;
+  /// pooledConstant's constants, by the bits of their value.
+  struct ScalarKey {
+    int kind;
+    int64_t bits;
+    std::string text;
+    bool operator==(const ScalarKey &other) const {
+      return kind == other.kind && bits == other.bits && text == other.text;
+    }
+  };
+  struct ScalarKeyHash {
+    size_t operator()(const ScalarKey &key) const {
+      return std::hash<int64_t>()(key.bits) * 31 + key.kind +
+             std::hash<std::string>()(key.text);
+    }
+  };
+  std::unordered_map<ScalarKey, torch::jit::Value *, ScalarKeyHash>
+      constants_;
   DecisionCategory pathDep_ = DecisionCategory::Constant;
   const torch::jit::Node *current_ = nullptr; ///< the node being walked
   std::shared_ptr<const CallSite> callSite_;

@@ -13,6 +13,8 @@
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
 
+#include <cstring>
+
 namespace s2t {
 
 using namespace torch::jit;
@@ -141,7 +143,41 @@ Value *Specializer::materialize(const AV &av, const TypePtr &expected) {
   return materializeAggregate(av);
 }
 
+Value *Specializer::pooledConstant(const IValue &value) {
+  if (residual_ > 0)
+    return nullptr;
+  ScalarKey key{0, 0, {}};
+  if (value.isNone()) {
+    key.kind = 1;
+  } else if (value.isInt()) {
+    key = {2, value.toInt(), {}};
+  } else if (value.isDouble()) {
+    double number = value.toDouble();
+    int64_t bits;
+    static_assert(sizeof bits == sizeof number);
+    std::memcpy(&bits, &number, sizeof bits);
+    key = {3, bits, {}};
+  } else if (value.isBool()) {
+    key = {4, value.toBool(), {}};
+  } else if (value.isString()) {
+    key = {5, 0, value.toStringRef()};
+  } else if (value.isDevice()) {
+    c10::Device device = value.toDevice();
+    key = {6, static_cast<int64_t>(device.type()) * 1024 + device.index(), {}};
+  } else {
+    return nullptr;
+  }
+  auto [it, added] = constants_.try_emplace(std::move(key), nullptr);
+  if (added) {
+    it->second = out_->insertConstant(value);
+    evaluator_.setKnown(it->second, value);
+  }
+  return it->second;
+}
+
 Value *Specializer::materializeConstant(const AV &av) {
+  if (Value *pooled = pooledConstant(av.value))
+    return pooled;
   IValue value = av.value;
   if (value.isTensor() && value.toTensor().defined() &&
       value.toTensor().requires_grad())

@@ -41,6 +41,8 @@ class Report:
     iterations_unrolled: int = 0
     calls_inlined: int = 0
     kernels_run: int = 0
+    metadata_formula: int = 0  # tensor metadata computed by formula
+    metadata_dispatch: int = 0  # by a meta kernel or a shape function
     warnings: List[str] = field(default_factory=list)
 
     def __iter__(self):

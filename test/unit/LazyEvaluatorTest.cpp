@@ -55,7 +55,7 @@ public:
       if (node->kind() == prim::Constant)
         evaluator.setKnown(node->output(), *toIValue(node->output()));
       else
-        evaluator.emitted(node, nullptr);
+        evaluator.emitted(node, nullptr, node->isNondeterministic());
     }
   }
 
@@ -227,7 +227,7 @@ graph(%x : Tensor, %y : Tensor):
     if (node->kind() == prim::Constant)
       evaluator.setKnown(node->output(), *toIValue(node->output()));
     else
-      evaluator.emitted(node, nullptr);
+      evaluator.emitted(node, nullptr, node->isNondeterministic());
   }
   Value *a = graph->outputs()[0], *b = graph->outputs()[1];
 
@@ -321,7 +321,7 @@ graph(%x : Tensor, %y : Tensor):
     if (node->kind() == prim::Constant)
       evaluator.setKnown(node->output(), *toIValue(node->output()));
     else
-      evaluator.emitted(node, nullptr);
+      evaluator.emitted(node, nullptr, node->isNondeterministic());
   }
   // %y is a view of %x's storage: the write to %x reaches %z.
   at::Tensor z = evaluator.real(graph->outputs()[1]).toTensor();

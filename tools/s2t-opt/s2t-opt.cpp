@@ -284,6 +284,8 @@ nlohmann::json statsJson(const s2t::Report &report, const Times &times) {
   return {
       {"seconds", seconds},
       {"kernels_run", report.kernelsRun},
+      {"metadata_formula", report.metadataFormula},
+      {"metadata_dispatch", report.metadataDispatch},
       {"nodes_in", report.nodesIn},
       {"nodes_out", report.nodesOut},
       {"iterations_unrolled", report.iterationsUnrolled},
