@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #include "passes/evaluate/MetaFormulas.h"
 
+#include "passes/evaluate/MetaShapes.h"
+
 #include <ATen/EmptyTensor.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/native/TypeProperties.h>
@@ -74,15 +76,16 @@ c10::optional<std::vector<int64_t>> broadcast(c10::IntArrayRef a,
 }
 
 /// A meta output of `sizes`, contiguous, of `dtype`, requiring grad as
-/// autograd would make it when one of `inputs` requires grad.
+/// autograd would make it when one of the tensors on `inputs` requires grad.
 IValue output(c10::IntArrayRef sizes, at::ScalarType dtype,
-              std::initializer_list<const at::Tensor *> inputs) {
+              const torch::jit::Stack &inputs) {
   at::Tensor result = at::detail::empty_meta(sizes, dtype, c10::nullopt,
                                              c10::nullopt, c10::nullopt,
                                              c10::nullopt);
   if (at::GradMode::is_enabled())
-    for (const at::Tensor *input : inputs)
-      if (input && input->requires_grad()) {
+    for (const IValue &input : inputs)
+      if (input.isTensor() && input.toTensor().defined() &&
+          input.toTensor().requires_grad()) {
         // Not a leaf, as an operator's result is (a clone of a meta tensor
         // copies nothing).
         result = result.requires_grad_(true).clone();
@@ -120,7 +123,7 @@ c10::optional<IValue> unary(const c10::FunctionSchema &schema,
   const at::Tensor &self = stack[0].toTensor();
   if (!hasContiguousStrides(self) || !isFloating(self.scalar_type()))
     return c10::nullopt;
-  return output(self.sizes(), self.scalar_type(), {&self});
+  return output(self.sizes(), self.scalar_type(), stack);
 }
 
 c10::optional<IValue> arithmetic(const c10::FunctionSchema &schema,
@@ -159,7 +162,7 @@ c10::optional<IValue> arithmetic(const c10::FunctionSchema &schema,
   at::ScalarType dtype = at::native::result_type(state);
   if (!isFloating(dtype))
     return c10::nullopt;
-  return output(sizes, dtype, {&self, other});
+  return output(sizes, dtype, stack);
 }
 
 /// relu_, add_, ... on `self`: the result is `self` itself, where the
@@ -186,6 +189,36 @@ c10::optional<IValue> inPlace(const c10::FunctionSchema &schema,
   return stack[0];
 }
 
+/// Operators whose output MetaShapes sizes (nativeOutputSizes) and which
+/// make it contiguous when every tensor input is: convolutions, norms,
+/// softmax.
+bool isSized(const std::string &name) {
+  static const std::unordered_set<std::string> names = {
+      "conv1d",     "conv2d",     "conv3d",        "batch_norm",
+      "layer_norm", "group_norm", "instance_norm", "softmax",
+      "log_softmax"};
+  return names.count(name) != 0;
+}
+
+/// A sized operator's output (isSized): MetaShapes' sizes, checked as the
+/// kernel checks its arguments, of the input's dtype, contiguous; where
+/// every tensor input is contiguous.
+c10::optional<IValue> sized(c10::Symbol kind, const torch::jit::Stack &stack) {
+  if (stack.empty() || !stack[0].isTensor())
+    return c10::nullopt;
+  for (const IValue &value : stack)
+    if (value.isTensor() && value.toTensor().defined() &&
+        !hasContiguousStrides(value.toTensor()))
+      return c10::nullopt;
+  const at::Tensor &input = stack[0].toTensor();
+  if (!isFloating(input.scalar_type()))
+    return c10::nullopt;
+  c10::optional<std::vector<int64_t>> sizes = nativeOutputSizes(kind, stack);
+  if (!sizes)
+    return c10::nullopt;
+  return output(*sizes, input.scalar_type(), stack);
+}
+
 /// The formula of the operator `schema`, by its name and overload.
 MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
   const std::string &qualified = schema.name();
@@ -206,6 +239,8 @@ MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
   } else if (schema.is_mutable()) {
     return MetaFormulas::Formula::None;
   }
+  if (!inPlace && isSized(name))
+    return MetaFormulas::Formula::Sized;
   bool known = isArithmetic(name) ||
                (isFloatingUnary(name) && schema.overload_name().empty() &&
                 (schema.arguments().size() == 1 || name == "gelu"));
@@ -221,16 +256,19 @@ MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
 
 c10::optional<IValue> MetaFormulas::run(const c10::FunctionSchema &schema,
                                         const torch::jit::Stack &stack) {
-  auto [it, added] = formulas_.try_emplace(&schema, Formula::None);
+  auto [it, added] = formulas_.try_emplace(&schema, Formula::None, c10::Symbol());
   if (added)
-    it->second = formulaOf(schema);
-  switch (it->second) {
+    it->second = {formulaOf(schema),
+                  c10::Symbol::fromQualString(schema.name())};
+  switch (it->second.first) {
   case Formula::Unary:
     return unary(schema, stack);
   case Formula::Arithmetic:
     return arithmetic(schema, stack);
   case Formula::InPlace:
     return inPlace(schema, stack);
+  case Formula::Sized:
+    return sized(it->second.second, stack);
   case Formula::None:
     break;
   }

@@ -3,8 +3,10 @@
 // The meta outputs of the commonest operators, computed here instead of by
 // dispatching their meta kernels: elementwise arithmetic and activations,
 // whose result has the broadcast sizes of the inputs, the promoted dtype and
-// contiguous strides, and their in-place forms, whose result is `self`. A
-// formula answers only where it is exact (sizes,
+// contiguous strides, and their in-place forms, whose result is `self`;
+// convolutions, norms and softmax, sized by MetaShapes' formulas, which
+// LibTorch 1.13 has no meta kernel for (probing for one costs a c10::Error
+// with its backtrace). A formula answers only where it is exact (sizes,
 // strides, dtype, requires_grad) and the kernel could not raise; anything
 // else is left to the kernel. An unrolled loop of `x = x + 1` then costs no
 // dispatch per iteration.
@@ -30,11 +32,13 @@ public:
   c10::optional<c10::IValue> run(const c10::FunctionSchema &schema,
                                  const torch::jit::Stack &stack);
 
-  enum class Formula { None, Unary, Arithmetic, InPlace };
+  enum class Formula { None, Unary, Arithmetic, InPlace, Sized };
 
 private:
   /// Which formula each operator has, found once per schema.
-  std::unordered_map<const c10::FunctionSchema *, Formula> formulas_;
+  std::unordered_map<const c10::FunctionSchema *,
+                     std::pair<Formula, c10::Symbol>>
+      formulas_;
 };
 
 } // namespace evaluate

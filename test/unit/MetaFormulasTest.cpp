@@ -204,6 +204,59 @@ TEST(MetaFormulasTest, InPlaceIsTheKernels) {
   EXPECT_FALSE(formulas.run(relu->schema(), {metaTensor({2}, at::kFloat, true)}));
 }
 
+TEST(MetaFormulasTest, ConvolutionsNormsAndSoftmaxAreTheKernels) {
+  MetaFormulas formulas;
+  int answered = 0;
+  auto conv2d = operatorNamed("aten::conv2d", "");
+  ASSERT_TRUE(conv2d);
+  for (int64_t stride : {1, 2})
+    for (int64_t padding : {0, 1})
+      for (bool bias : {true, false})
+        for (int64_t groups : {1, 2})
+          for (bool grad : {true, false}) {
+            Stack inputs{metaTensor({2, 4, 9, 7}, at::kFloat),
+                         metaTensor({6, 4 / groups, 3, 3}, at::kFloat, grad),
+                         bias ? c10::IValue(metaTensor({6}, at::kFloat))
+                              : c10::IValue(),
+                         std::vector<int64_t>{stride, stride},
+                         std::vector<int64_t>{padding, padding},
+                         std::vector<int64_t>{1, 1}, groups};
+            answered += agrees(formulas, *conv2d, inputs);
+          }
+  auto batchNorm = operatorNamed("aten::batch_norm", "");
+  ASSERT_TRUE(batchNorm);
+  for (bool training : {false, true})
+    for (const auto &shape : std::vector<std::vector<int64_t>>{
+             {2, 3, 4, 5}, {1, 3, 1, 1}, {2, 3}}) {
+      Stack inputs{metaTensor(shape, at::kFloat),
+                   metaTensor({3}, at::kFloat, true),
+                   metaTensor({3}, at::kFloat, true),
+                   metaTensor({3}, at::kFloat),
+                   metaTensor({3}, at::kFloat),
+                   training, 0.1, 1e-5, false};
+      answered += agrees(formulas, *batchNorm, inputs);
+    }
+  auto softmax = operatorNamed("aten::softmax", "int");
+  ASSERT_TRUE(softmax);
+  for (int64_t dim : {0, 1, -1})
+    answered += agrees(formulas, *softmax,
+                       {metaTensor({2, 5}, at::kDouble), dim, c10::IValue()});
+  auto layerNorm = operatorNamed("aten::layer_norm", "");
+  ASSERT_TRUE(layerNorm);
+  answered += agrees(formulas, *layerNorm,
+                     {metaTensor({2, 3, 8}, at::kFloat),
+                      std::vector<int64_t>{8}, metaTensor({8}, at::kFloat),
+                      metaTensor({8}, at::kFloat), 1e-5, false});
+  EXPECT_GT(answered, 40);
+  // A weight of the wrong channels: the kernel raises, the formula declines.
+  EXPECT_FALSE(formulas.run(conv2d->schema(),
+                            {metaTensor({2, 4, 9, 7}, at::kFloat),
+                             metaTensor({6, 3, 3, 3}, at::kFloat), c10::IValue(),
+                             std::vector<int64_t>{1, 1},
+                             std::vector<int64_t>{0, 0},
+                             std::vector<int64_t>{1, 1}, int64_t(1)}));
+}
+
 TEST(MetaFormulasTest, DeclinesWhatItCannotLayOut) {
   MetaFormulas formulas;
   auto add = operatorNamed("aten::add", "Tensor");
