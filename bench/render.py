@@ -231,6 +231,16 @@ def instruction_section(measured):
     return lines
 
 
+def profile_section():
+    """bench/profile.md, verbatim: where the instructions go, function by function,
+    before and after a change (callgrind_annotate by hand; see that file)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profile.md")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return f.read().rstrip("\n").split("\n") + [""]
+
+
 def report(results, info, args, doc_path, plot_path, total_seconds):
     os.makedirs(os.path.dirname(os.path.abspath(doc_path)), exist_ok=True)
     measured = good(results)
@@ -254,6 +264,7 @@ def report(results, info, args, doc_path, plot_path, total_seconds):
     if loops:
         lines += loop_section(loops)
     lines += instruction_section(measured)
+    lines += profile_section()
     lines += [f"## Earlier targets (issue 5, part 5), at {DEFAULT_THREADS} thread", ""]
     lines += targets_table(issue5(results))
     lines += ["", "\"Within noise\" for the run time: met when the ratio is at most 1 + the "

@@ -105,6 +105,12 @@ def parse_args(names):
     parser.add_argument("--instructions-runs", type=int, default=1,
                         help="valgrind runs per subject (default 1; 2 shows that the "
                         "counts repeat)")
+    parser.add_argument("--no-runtime", action="store_true",
+                        help="time only the eager forward of each model, not the converted, "
+                        "scripted and traced ones (their outputs are still compared once)")
+    parser.add_argument("--instructions-models", nargs="*",
+                        help="count instructions for these models only (default: every one; "
+                        "the loops are always counted)")
     parser.add_argument("--no-loop-runtime", action="store_true",
                         help="skip running the loops' converted archives")
     parser.add_argument("--loop-runtime-max", type=int, default=10000,
@@ -268,6 +274,9 @@ def main(args):
         done = set()
         for r in sorted(good(results), key=lambda r: r.get("threads", 1)):
             if r["name"] in done or (r["kind"] == "loop" and r["n"] > INSTRUCTION_LOOP_MAX):
+                continue
+            if (r["kind"] != "loop" and args.instructions_models is not None
+                    and r["name"] not in args.instructions_models):
                 continue
             done.add(r["name"])
             print(f"instructions: {r['name']}", flush=True)
