@@ -255,17 +255,18 @@ void Specializer::emitGeneric(const Node *node, DecisionCategory dep) {
   flat->copyAttributes(*node);
   for (const Value *input : node->inputs())
     flat->addInput(materialize(lookup(input), input->type()));
-  // A textual graph may declare types its values do not have (a str stored
-  // in a Dict(str, Tensor)); torch's passes assert on the aten node that
-  // results, which matches none of its schemas.
-  if (flat->kind().is_aten() && !flat->maybeSchema())
-    unsupported(node, "the values reaching it do not have the types the "
-                      "graph declares (" + inputTypes(flat) + ")");
   for (const Value *output : node->outputs()) {
     Value *result = flat->addOutput()->setType(output->type());
     if (output->hasDebugName() && named_.insert(output).second)
       result->setDebugName(output->debugName());
   }
+  // A textual graph may declare types its values do not have (a str stored
+  // in a Dict(str, Tensor)); torch's passes assert on the aten node that
+  // results, which matches none of its schemas. (After the outputs: adding
+  // one forgets the operator a node matched, and matching costs.)
+  if (flat->kind().is_aten() && !flat->maybeSchema())
+    unsupported(node, "the values reaching it do not have the types the "
+                      "graph declares (" + inputTypes(flat) + ")");
   emit(flat, node, node);
   for (size_t i = 0; i < node->outputs().size(); ++i)
     bind(node->outputs()[i], graphValue(flat->output(i), dep));
