@@ -251,6 +251,15 @@ class Bench:
         s2t_runs, floor_runs, flat_path = self.convert_and_floor(
             archive, loop_spec(n), (), out_dir, threads, reps)
         result.update(self.summarize_processes(s2t_runs, floor_runs))
+        # LibTorch's own floor for the flat graph: loading and saving the converted
+        # archive (the save of n nodes is most of s2t-opt's emit).
+        self.log(f"  {n_threads(threads)}: floor of the flat archive")
+        flat_floor = run_process([self.floor, flat_path, os.path.join(out_dir, "flat-floor.pt"),
+                                  "--time"], thread_env(threads), out_dir)
+        words = flat_floor["stderr"].split()
+        result["flat_floor"] = {"wall": flat_floor["wall"], "rss": flat_floor["rss_kib"],
+                                "load": float(words[words.index("load") + 1]),
+                                "save": float(words[words.index("save") + 1])}
 
         if not self.args.no_loop_runtime and n <= self.args.loop_runtime_max:
             self.log(f"  {n_threads(threads)}: forward (converted, scripted, trace, eager)")

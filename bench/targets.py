@@ -118,7 +118,11 @@ def targets17(results):
         rows.append(row(target, subject, DEFAULT_THREADS, budget, ms(loop["s2t_wall"]), met,
                         f"load {ms(loop['load'])}, pass {ms(loop['pass'])}, emit "
                         f"{ms(loop['emit'])}, the rest {ms(loop['s2t_wall'] - loop['total'])}"
-                        + ("" if met else "; " + over(loop["s2t_wall"], LOOP_END_TO_END_BUDGET))))
+                        + ("" if met else "; " + over(loop["s2t_wall"], LOOP_END_TO_END_BUDGET))
+                        + (f"; LibTorch's floor, loading and saving the flat archive: "
+                           f"{ms(loop['flat_floor']['wall'])} (its save "
+                           f"{ms(loop['flat_floor']['save'])})" if "flat_floor" in loop
+                           else "")))
     else:
         rows.append(not_measured(target, subject, DEFAULT_THREADS, budget))
     target = "peak memory per unrolled operation"
@@ -127,11 +131,18 @@ def targets17(results):
     if per:
         a, b, value = per
         met = value <= BYTES_PER_OPERATION
+        floor_note = ""
+        if "flat_floor" in loops[a] and "flat_floor" in loops[b]:
+            floor_per = ((loops[b]["flat_floor"]["rss"] - loops[a]["flat_floor"]["rss"])
+                         * 1024 / (b - a))
+            floor_note = (f"; LibTorch's floor, loading and saving the flat archives: "
+                          f"{floor_per:,.0f} B per operation")
         rows.append(row(target, f"loops {a:,} → {b:,}", DEFAULT_THREADS, budget,
                         f"{value:,.0f} B", met,
                         f"peak {mib(loops[a]['s2t_rss'])} → {mib(loops[b]['s2t_rss'])} for "
                         f"{b - a:,} more `aten::add`" + ("" if met else "; " + over(
-                            value, BYTES_PER_OPERATION, lambda v: f"{v:,.0f} B"))))
+                            value, BYTES_PER_OPERATION, lambda v: f"{v:,.0f} B"))
+                        + floor_note))
     else:
         rows.append(not_measured(target, "loops", DEFAULT_THREADS, budget,
                                  "needs two loops in the run"))
