@@ -62,6 +62,18 @@ Node *Specializer::emit(Node *node, const Node *source,
   return node;
 }
 
+void Specializer::nameAfter(Value *value, const Value *source) {
+  auto [emitted, first] = emittedNames_.try_emplace(source, 0);
+  if (first) {
+    value->setDebugName(source->debugName());
+    return;
+  }
+  // A name of its own, which no value of the scripted graph has (theirs end
+  // in at most one numeric suffix), so that taking it renames nothing.
+  value->setDebugName(source->debugName() + "." +
+                      std::to_string(++emitted->second));
+}
+
 std::string Specializer::where(const Node *node, const CallSite *site) const {
   // At most this many call sites: a message stays one readable line.
   constexpr int kMaxCallSites = 8;
@@ -257,8 +269,8 @@ void Specializer::emitGeneric(const Node *node, DecisionCategory dep) {
     flat->addInput(materialize(lookup(input), input->type()));
   for (const Value *output : node->outputs()) {
     Value *result = flat->addOutput()->setType(output->type());
-    if (output->hasDebugName() && named_.insert(output).second)
-      result->setDebugName(output->debugName());
+    if (output->hasDebugName())
+      nameAfter(result, output);
   }
   // A textual graph may declare types its values do not have (a str stored
   // in a Dict(str, Tensor)); torch's passes assert on the aten node that

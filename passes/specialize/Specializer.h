@@ -220,6 +220,14 @@ private:
   bool foldGeneric(const torch::jit::Node *node, const std::vector<AV> &inputs,
                    DecisionCategory dep);
   void emitGeneric(const torch::jit::Node *node, DecisionCategory dep);
+  /// Names `value`, emitted for the scripted `source`, after it: the first
+  /// takes its name, later ones (unrolled, called again) `NAME.K`. Every
+  /// value of the flat graph keeps a name: torch's printer inlines unnamed
+  /// values that have one use into their user, and an unrolled chain of a
+  /// 100,000 of them nests so deep that loading the archive overflows the
+  /// stack. Taking a name another value holds would rename that value
+  /// (Value::setDebugName), which costs more than the rest of the node.
+  void nameAfter(torch::jit::Value *value, const torch::jit::Value *source);
 
   const SpecializeOptions &options_;
   std::shared_ptr<torch::jit::Graph> out_;
@@ -243,10 +251,8 @@ private:
   std::unordered_map<const torch::jit::Node *, torch::jit::Operation>
       operations_;
   std::unordered_map<const torch::jit::Node *, OperationFacts> facts_;
-  /// Values of the scripted graph whose name a flat value took: the values
-  /// emitted again for it (unrolled, called again) stay unnamed, as a
-  /// trace's do, and renaming costs nothing per iteration.
-  std::unordered_set<const torch::jit::Value *> named_;
+  /// How many flat values were named after each scripted value (nameAfter).
+  std::unordered_map<const torch::jit::Value *, int64_t> emittedNames_;
   /// pooledConstant's constants, by the bits of their value.
   struct ScalarKey {
     int kind;
