@@ -4,6 +4,8 @@ No torch here: render.py, targets.py and plot.py import only this (run.py --rere
 """
 import os
 import statistics
+import subprocess
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMAND = "/usr/bin/python3 bench/run.py"
@@ -79,3 +81,15 @@ def count(value):
 def fraction(q):
     """A ratio below 1 as 1/N beside its value; 1 or more as a multiple."""
     return f"{q:.4f} (1/{1 / q:.0f})" if q < 1 else f"{q:.2f} ({q:.1f}x)"
+
+
+def run_timed(cmd, env, what, stdout=subprocess.PIPE, tail=2000):
+    """Runs cmd; returns the finished process and its wall seconds. Raises naming `what`
+    and the end of its stderr when it fails."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                          errors="replace")
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed ({proc.returncode}): {proc.stderr.strip()[-tail:]}")
+    return proc, seconds

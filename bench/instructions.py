@@ -22,7 +22,8 @@ it is compiled once into the work folder with g++.
 import os
 import shutil
 import subprocess
-import time
+
+from common import run_timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAGES = {
@@ -83,13 +84,8 @@ def count(s2t_opt, args, stub, out_dir, tag):
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", LD_PRELOAD=stub)
     cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}",
            s2t_opt, *args, "--threads=1"]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, errors="replace")
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"s2t-opt under valgrind failed ({proc.returncode}): "
-                           f"{proc.stderr.strip()[-1500:]}")
+    _, seconds = run_timed(cmd, env, "s2t-opt under valgrind", stdout=subprocess.DEVNULL,
+                           tail=1500)
     found = parse_callgrind(out)
     missing = [k for k in ("process", *STAGES) if k not in found]
     if missing:

@@ -16,7 +16,7 @@ import time
 import warnings
 
 import instructions
-from common import DETECTION, REPO, median, n_threads
+from common import DETECTION, REPO, median, n_threads, run_timed
 from models import BY_NAME, EagerLoop, Traced, _rand, shapes, torch
 
 from s2t_e2e import assert_same  # noqa: E402  (test/lib, on the path through models)
@@ -36,13 +36,7 @@ def run_process(cmd, env, workdir):
     """Runs cmd under GNU time; returns wall, user, sys seconds, max RSS (KiB) and stderr."""
     rss_file = os.path.join(workdir, "time.out")
     full = [TIME, "-f", "%U %S %M", "-o", rss_file] + cmd
-    start = time.perf_counter()
-    proc = subprocess.run(full, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, errors="replace")
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): "
-                           f"{proc.stderr.strip()[-2000:]}")
+    proc, wall = run_timed(full, env, " ".join(cmd))
     user, system, rss = open(rss_file).read().split()[-3:]
     return {"wall": wall, "user": float(user), "sys": float(system), "rss_kib": int(rss),
             "stderr": proc.stderr}
