@@ -60,6 +60,16 @@ void writeFile(const std::string &path, const std::string &bytes) {
   writeTextFile(path, bytes);
 }
 
+OutputFile::OutputFile(const std::string &path)
+    : file_(std::make_unique<PendingFile>(path)) {}
+OutputFile::~OutputFile() = default;
+OutputFile::OutputFile(OutputFile &&) noexcept = default;
+OutputFile &OutputFile::operator=(OutputFile &&) noexcept = default;
+
+std::ostream &OutputFile::stream() { return file_->stream(); }
+
+void OutputFile::keep() { file_->keep(); }
+
 namespace {
 
 /// Nodes of the block and of every method and function it calls, each callee
@@ -192,8 +202,7 @@ Module Conversion::module() const {
   return *state_->module;
 }
 
-std::string Conversion::emit(Format format) const {
-  std::ostringstream out;
+void Conversion::emit(Format format, std::ostream &out) const {
   switch (format) {
   case Format::Ir:
     out << *state_->result.graph;
@@ -206,6 +215,11 @@ std::string Conversion::emit(Format format) const {
             state_->result);
     break;
   }
+}
+
+std::string Conversion::emit(Format format) const {
+  std::ostringstream out;
+  emit(format, out);
   return out.str();
 }
 

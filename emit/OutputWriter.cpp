@@ -22,6 +22,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -144,68 +145,103 @@ bool isWrittenInPlace(const std::string &path) {
   return under("/dev") || under("/proc");
 }
 
-/// Writes the whole output into `path`, which is not replaced.
-void writeInPlace(const std::string &path,
-                  const std::function<void(std::ostream &)> &write) {
-  struct stat status;
-  if (::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode))
-    cannotWrite(path, "it is a directory");
-  std::ostringstream buffer;
-  writeTo(buffer, path, write);
-  std::string bytes = buffer.str();
-  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0)
-    cannotWrite(path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (wrote < 0 && errno == EINTR)
-      continue;
-    if (wrote <= 0) {
-      int error = errno;
-      ::close(fd);
-      errno = error;
-      cannotWrite(path);
-    }
-    done += static_cast<size_t>(wrote);
-  }
-  if (::close(fd) != 0)
-    cannotWrite(path);
-}
-
 } // namespace
 
-void writeAtomically(const std::string &path,
-                     const std::function<void(std::ostream &)> &write) {
+/// Where a PendingFile's bytes go until keep(): a temporary file beside the
+/// target, or memory for a target written in place.
+struct PendingFile::Impl {
+  std::string path;      ///< as given, for messages
+  std::string target;    ///< with its links followed; renamed over by keep()
+  std::string temporary; ///< empty: written in place
+  std::optional<RemoveOnSignal> removeOnSignal;
+  std::ofstream file;
+  std::ostringstream memory;
+  bool kept = false;
+
+  /// Writes the bytes made in memory into the target, which is not replaced.
+  void writeInPlace() {
+    std::string bytes = memory.str();
+    int fd = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+      cannotWrite(path);
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (wrote < 0 && errno == EINTR)
+        continue;
+      if (wrote <= 0) {
+        int error = errno;
+        ::close(fd);
+        errno = error;
+        cannotWrite(path);
+      }
+      done += static_cast<size_t>(wrote);
+    }
+    if (::close(fd) != 0)
+      cannotWrite(path);
+  }
+
+  /// Completes the temporary file and renames it over the target.
+  void renameIntoPlace() {
+    errno = 0;
+    file.close();
+    if (file.fail())
+      cannotWrite(path);
+    if (std::rename(temporary.c_str(), target.c_str()) != 0)
+      cannotWrite(path);
+  }
+};
+
+PendingFile::PendingFile(const std::string &path) : impl_(new Impl) {
+  Impl &impl = *impl_;
+  impl.path = path;
   if (isWrittenInPlace(path)) {
-    writeInPlace(path, write);
+    struct stat status;
+    if (::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode))
+      cannotWrite(path, "it is a directory");
+    impl.target = path;
     return;
   }
   // Through links: the file a link leads to is replaced, not the link.
-  std::string target = resolveLinks(path);
-  std::string temporary =
-      target + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
-  RemoveOnSignal removeOnSignal(temporary);
-  try {
-    std::ofstream stream(temporary, std::ios::binary);
-    if (!stream)
-      cannotWrite(path, std::string("cannot create a file there (") +
-                            std::strerror(errno) + ")");
-    writeTo(stream, path, write);
-    errno = 0;
-    stream.close();
-    if (stream.fail())
-      cannotWrite(path);
-  } catch (...) {
-    std::remove(temporary.c_str());
-    throw;
+  impl.target = resolveLinks(path);
+  impl.temporary =
+      impl.target + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
+  impl.removeOnSignal.emplace(impl.temporary);
+  impl.file.open(impl.temporary, std::ios::binary);
+  if (!impl.file)
+    cannotWrite(path, std::string("cannot create a file there (") +
+                          std::strerror(errno) + ")");
+}
+
+PendingFile::~PendingFile() {
+  if (!impl_->kept && !impl_->temporary.empty()) {
+    impl_->file.close();
+    std::remove(impl_->temporary.c_str());
   }
-  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
-    int error = errno;
-    std::remove(temporary.c_str());
-    errno = error;
-    cannotWrite(path);
-  }
+}
+
+std::ostream &PendingFile::stream() {
+  if (impl_->temporary.empty())
+    return impl_->memory;
+  return impl_->file;
+}
+
+void PendingFile::keep() {
+  Impl &impl = *impl_;
+  if (impl.kept)
+    return;
+  if (impl.temporary.empty())
+    impl.writeInPlace();
+  else
+    impl.renameIntoPlace();
+  impl.kept = true;
+}
+
+void writeAtomically(const std::string &path,
+                     const std::function<void(std::ostream &)> &write) {
+  PendingFile file(path);
+  writeTo(file.stream(), path, write);
+  file.keep();
 }
 
 void writeTextFile(const std::string &path, const std::string &text) {

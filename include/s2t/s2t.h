@@ -32,6 +32,7 @@
 #include <ATen/core/ivalue.h>
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,27 @@ std::vector<StageSummary> stages();
 /// only once it is complete; a device or FIFO is written in place. Throws
 /// s2t::Error.
 void writeFile(const std::string &path, const std::string &bytes);
+
+class PendingFile; // emit/OutputWriter.h
+
+/// A file written in two steps, as LLVM's ToolOutputFile: stream() fills a
+/// temporary file beside `path`, keep() renames it over `path`; destroyed
+/// without keep() (an error on the way), it leaves `path` as it was. A device
+/// or FIFO is written in place by keep(), from memory. s2t-opt renders its
+/// output into one, writes the side files, then keeps it. Throws s2t::Error.
+class OutputFile {
+public:
+  explicit OutputFile(const std::string &path);
+  ~OutputFile();
+  OutputFile(OutputFile &&) noexcept;
+  OutputFile &operator=(OutputFile &&) noexcept;
+
+  std::ostream &stream();
+  void keep();
+
+private:
+  std::unique_ptr<PendingFile> file_;
+};
 
 /// One decided prim::If, unrolled prim::Loop, or baked-in value (a list
 /// index, a dict key) that depends on the inputs (docs/report.md): the one
@@ -172,6 +194,9 @@ public:
   /// module's parameters and buffers (copies them with Options::freeze).
   /// A textual graph becomes the forward of a module of its own.
   torch::jit::Module module() const;
+  /// Writes the output in `format` to `out`; an archive is streamed, never
+  /// held whole in memory. Throws s2t::Error.
+  void emit(Format format, std::ostream &out) const;
   /// The output in `format`, in memory. Throws s2t::Error.
   std::string emit(Format format) const;
   /// Every decision as JSON (docs/report.md), naming the model's path and

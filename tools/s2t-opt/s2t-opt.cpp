@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <pthread.h>
 #include <sstream>
 #include <thread>
@@ -321,11 +322,14 @@ std::string timesTable(const Times &times) {
   return text.str();
 }
 
-/// Everything run() writes, made in memory before anything is written.
+/// Everything run() writes, made before anything is put in place: the
+/// output in a pending file (an archive is streamed into it), or in memory
+/// for stdout.
 struct Rendered {
-  std::string output;
-  std::string report;    ///< --report
-  std::string statsJson; ///< --stats-json
+  std::optional<s2t::OutputFile> output; ///< -o FILE
+  std::string stdoutBytes;               ///< -o - (or no -o)
+  std::string report;      ///< --report
+  std::string statsJson;   ///< --stats-json
   std::string diagnostics; ///< for stderr: stats, times, warnings
 };
 
@@ -336,7 +340,12 @@ Rendered render(const CliOptions &o, const s2t::Conversion &conversion,
   if (!o.report.empty())
     rendered.report = conversion.reportJson();
   Clock::time_point emitStart = Clock::now();
-  rendered.output = conversion.emit(outputFormat(o));
+  if (toStdout(o)) {
+    rendered.stdoutBytes = conversion.emit(outputFormat(o));
+  } else {
+    rendered.output.emplace(o.output);
+    conversion.emit(outputFormat(o), rendered.output->stream());
+  }
   Times times = {{"load", loadSeconds}};
   times.insert(times.end(), report.stageSeconds.begin(),
                report.stageSeconds.end());
@@ -355,17 +364,17 @@ Rendered render(const CliOptions &o, const s2t::Conversion &conversion,
   return rendered;
 }
 
-/// The side files, then the output: it is written last, and only once
+/// The side files, then the output: it is put in place last, and only once
 /// everything else succeeded.
-void write(const CliOptions &o, const Rendered &rendered) {
+void write(const CliOptions &o, Rendered &rendered) {
   if (!o.report.empty())
     s2t::writeFile(o.report, rendered.report);
   if (!o.statsJson.empty())
     s2t::writeFile(o.statsJson, rendered.statsJson);
-  if (toStdout(o))
-    std::cout << rendered.output << std::flush;
+  if (rendered.output)
+    rendered.output->keep();
   else
-    s2t::writeFile(o.output, rendered.output);
+    std::cout << rendered.stdoutBytes << std::flush;
   std::cerr << rendered.diagnostics;
 }
 
@@ -414,7 +423,8 @@ int run(const CliOptions &o) {
   s2t::Conversion conversion =
       s2t::convert(model, arguments, conversionOptions(o));
   gStage = "writing the output";
-  write(o, render(o, conversion, loadSeconds, start));
+  Rendered rendered = render(o, conversion, loadSeconds, start);
+  write(o, rendered);
   return 0;
 }
 
