@@ -1,4 +1,4 @@
-//===- passes/evaluate/AttributeCopies.cpp - Copies kernels may write -----===//
+//===- passes/evaluate/AttributeCopies.cpp - Copy on write for kernels ----===//
 //
 // See AttributeCopies.h.
 //
@@ -6,59 +6,123 @@
 
 #include "passes/evaluate/AttributeCopies.h"
 
+#include "passes/evaluate/MetaValues.h"
+
 #include <ATen/ops/empty.h>
 
 namespace s2t {
 namespace evaluate {
 
-at::Tensor AttributeCopies::copy(const at::Tensor &tensor) {
+namespace {
+
+/// A new tensor with `tensor`'s metadata on `storage`.
+at::Tensor onStorage(const at::Tensor &tensor, const c10::Storage &storage) {
+  at::Tensor result = at::empty({0}, tensor.options())
+                          .set_(storage, tensor.storage_offset(),
+                                tensor.sizes(), tensor.strides());
+  return tensor.requires_grad() ? result.requires_grad_(true) : result;
+}
+
+bool isOnStorage(const at::Tensor &tensor) {
+  return tensor.defined() && tensor.layout() == c10::kStrided &&
+         !tensor.is_quantized() && tensor.has_storage();
+}
+
+} // namespace
+
+at::Tensor AttributeCopies::share(const at::Tensor &tensor) {
   if (!tensor.defined())
     return tensor;
-  if (tensor.layout() != c10::kStrided || tensor.is_quantized() ||
-      !tensor.has_storage()) {
+  if (!isOnStorage(tensor)) {
+    // No storage to share and move (sparse, quantized): a copy at once.
     at::Tensor copy = tensor.detach().clone();
     return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
   }
-  const c10::Storage &storage = tensor.storage();
-  auto [it, added] = storages_.try_emplace(storage.unsafeGetStorageImpl());
+  const c10::Storage &original = tensor.storage();
+  auto [it, added] = storages_.try_emplace(original.unsafeGetStorageImpl());
+  Storage &storage = it->second;
   if (added) {
-    // All of the storage, byte for byte, so that views of it at any offset
-    // and of any dtype find their elements where they were.
-    at::Tensor bytes =
-        at::empty({0}, tensor.options().dtype(at::kByte))
-            .set_(storage, 0, {static_cast<int64_t>(storage.nbytes())}, {1});
-    it->second = bytes.clone().storage();
-    bytesCopied_ += storage.nbytes();
+    storage.original = original;
+    ++sharedStorages_;
   }
-  at::Tensor copy = at::empty({0}, tensor.options())
-                        .set_(it->second, tensor.storage_offset(),
-                              tensor.sizes(), tensor.strides());
-  return tensor.requires_grad() ? copy.requires_grad_(true) : copy;
+  if (storage.copy)
+    return onStorage(tensor, storage.copy);
+  at::Tensor shared = onStorage(tensor, original);
+  storage.holders.emplace_back(shared.getIntrusivePtr());
+  return shared;
 }
 
-c10::IValue AttributeCopies::copy(const c10::IValue &value) {
+c10::IValue AttributeCopies::share(const c10::IValue &value) {
   if (value.isTensor())
-    return copy(value.toTensor());
+    return share(value.toTensor());
   if (value.isList()) {
     c10::impl::GenericList list(value.toList().elementType());
     for (c10::IValue element : value.toList()) // elements are proxies
-      list.push_back(copy(element));
+      list.push_back(share(element));
     return list;
   }
   if (value.isTuple()) {
     std::vector<c10::IValue> elements;
     for (const c10::IValue &element : value.toTupleRef().elements())
-      elements.push_back(copy(element));
+      elements.push_back(share(element));
     return c10::ivalue::Tuple::create(std::move(elements));
   }
   if (value.isGenericDict()) {
     c10::impl::GenericDict dict(value.toGenericDict().keyType(),
                                 value.toGenericDict().valueType());
     for (const auto &entry : value.toGenericDict())
-      dict.insert(entry.key(), copy(entry.value()));
+      dict.insert(entry.key(), share(entry.value()));
     return dict;
   }
   return value;
+}
+
+void AttributeCopies::noteResult(const c10::IValue &value) {
+  if (!sharesMemory())
+    return;
+  forEachTensor(value, [&](const at::Tensor &tensor) {
+    if (!isOnStorage(tensor))
+      return;
+    auto it = storages_.find(tensor.storage().unsafeGetStorageImpl());
+    if (it != storages_.end() && !it->second.copy)
+      it->second.holders.emplace_back(tensor.getIntrusivePtr());
+  });
+}
+
+void AttributeCopies::beforeWrite(const c10::IValue &value) {
+  if (!sharesMemory())
+    return;
+  forEachTensor(value, [&](const at::Tensor &tensor) {
+    if (!isOnStorage(tensor))
+      return;
+    auto it = storages_.find(tensor.storage().unsafeGetStorageImpl());
+    if (it != storages_.end() && !it->second.copy)
+      copy(it->second);
+  });
+}
+
+void AttributeCopies::copy(Storage &storage) {
+  // All of the storage, byte for byte, so that views of it at any offset and
+  // of any dtype find their elements where they were.
+  const c10::Storage &original = storage.original;
+  at::Tensor bytes =
+      at::empty({0}, at::TensorOptions(original.device()).dtype(at::kByte))
+          .set_(original, 0, {static_cast<int64_t>(original.nbytes())}, {1});
+  storage.copy = bytes.clone().storage();
+  bytesCopied_ += original.nbytes();
+  --sharedStorages_;
+  for (auto &holder : storage.holders) {
+    auto tensor = holder.lock();
+    if (!tensor || tensor->storage().unsafeGetStorageImpl() !=
+                       original.unsafeGetStorageImpl())
+      continue;
+    // Moved in place: every value holding this tensor sees the copy.
+    bool allowed = tensor->allow_tensor_metadata_change();
+    tensor->set_allow_tensor_metadata_change(true);
+    tensor->set_storage_keep_dtype(storage.copy);
+    tensor->set_allow_tensor_metadata_change(allowed);
+  }
+  storage.holders.clear();
 }
 
 } // namespace evaluate

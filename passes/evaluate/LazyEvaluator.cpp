@@ -41,8 +41,9 @@ struct LazyEvaluator::State {
     bool hasReal = false;
     bool hasMeta = false;
     bool unknown = false; ///< setUnknown
-    /// `real` is a module's attribute, copied before its first real use.
-    bool copyOnUse = false;
+    /// `real` is a module's attribute, which the evaluator's own tensors
+    /// replace on its first real use (AttributeCopies: copied on write).
+    bool attribute = false;
     /// Its meta value's strides are not the sample's: it was sized by a
     /// shape function (contiguous strides), or computed from such a value.
     bool inexactLayout = false;
@@ -123,9 +124,9 @@ struct LazyEvaluator::State {
     if (mode == Real) {
       TORCH_INTERNAL_ASSERT(info.hasReal, "no sample value for %",
                             value->debugName());
-      if (info.copyOnUse) {
-        info.real = attributeCopies.copy(info.real);
-        info.copyOnUse = false;
+      if (info.attribute) {
+        info.real = attributeCopies.share(info.real);
+        info.attribute = false;
       }
       return info.real;
     }
@@ -359,9 +360,25 @@ struct LazyEvaluator::State {
       if (const Value *source = shapeOnlySource(stack))
         throw UnknownValue{source, info.origin ? info.origin : node,
                            /*shapeOnly=*/true};
+    // Module memory that the kernel writes is copied first.
+    if (attributeCopies.sharesMemory()) {
+      const Node *operatorNode = info.origin ? info.origin : node;
+      const Operator *op = operatorNode->maybeOperator();
+      bool conservative =
+          op && op->aliasAnalysisKind() == c10::AliasAnalysisKind::CONSERVATIVE;
+      if (conservative) {
+        for (const IValue &input : stack)
+          attributeCopies.beforeWrite(input);
+      } else {
+        for (size_t i : info.written)
+          attributeCopies.beforeWrite(stack[i]);
+      }
+    }
     // In the grad mode of the process, as the scripted module runs: the
     // results' requires_grad and autograd's errors are the module's.
     operationOf(node, info)(stack);
+    for (const IValue &output : stack)
+      attributeCopies.noteResult(output);
   }
 
   /// Runs `node`'s operator on the meta values on `stack`: its meta kernel,
@@ -602,7 +619,7 @@ void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
 
 void LazyEvaluator::setAttribute(Value *value, c10::IValue original) {
   setKnown(value, std::move(original));
-  state_->values[value].copyOnUse = true;
+  state_->values[value].attribute = true;
 }
 
 int64_t LazyEvaluator::metadataByFormula() const {

@@ -54,9 +54,9 @@ public:
   /// A flat-graph value whose sample value is known (inputs, constants,
   /// attributes).
   void setKnown(Value *value, c10::IValue sample);
-  /// A module attribute (a parameter, a buffer, a structure of them): known,
-  /// but kernels see copies of its tensors, made on their first real use
-  /// (evaluate/AttributeCopies.h).
+  /// A module attribute (a parameter, a buffer, a structure of them): known;
+  /// kernels see tensors of the evaluator's own on its memory, which is
+  /// copied before a kernel writes to it (evaluate/AttributeCopies.h).
   void setAttribute(Value *value, c10::IValue original);
   /// A value known by its metadata only: `metaSample` is on the meta device.
   void setShapeOnly(Value *value, c10::IValue metaSample);
