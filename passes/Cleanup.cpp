@@ -121,7 +121,53 @@ void poolImmutableConstants(
   }
 }
 
+/// Whether a block holds a node with blocks.
+bool hasNestedBlocks(const Block *block) {
+  for (const Node *node : block->nodes())
+    if (!node->blocks().empty())
+      return true;
+  return false;
+}
+
+/// What torch's dead-code elimination without alias analysis keeps whatever
+/// uses its outputs: side effects, and writes it cannot follow.
+bool keptForItself(const Node *node) {
+  if (node->hasSideEffects() || node->kind() == prim::SetAttr)
+    return true;
+  const FunctionSchema *schema = node->maybeSchema();
+  return schema && schema->is_mutable();
+}
+
 } // namespace
+
+void eliminateDeadCode(
+    Block *block,
+    const std::function<void(const std::unordered_set<const Value *> &)>
+        &beforeDeleting) {
+  if (hasNestedBlocks(block)) {
+    EliminateDeadCode(block, beforeDeleting ? beforeDeleting : [](auto &) {});
+    return;
+  }
+  // Backwards: a node is live when it is kept for itself or a live node (or
+  // the block's return) uses one of its outputs; a live node's inputs live.
+  std::unordered_set<const Value *> live(block->outputs().begin(),
+                                         block->outputs().end());
+  std::vector<Node *> dead;
+  for (Node *node : block->nodes().reverse()) {
+    bool used = keptForItself(node);
+    for (const Value *output : node->outputs())
+      used = used || live.count(output) != 0;
+    if (!used) {
+      dead.push_back(node);
+      continue;
+    }
+    live.insert(node->inputs().begin(), node->inputs().end());
+  }
+  if (beforeDeleting)
+    beforeDeleting(live);
+  for (Node *node : dead) // last first: their users are gone before them
+    node->destroy();
+}
 
 void cleanupFlatGraph(std::shared_ptr<Graph> &graph) {
   // No common-subexpression elimination: a trace has none, and torch 1.13's
@@ -130,7 +176,7 @@ void cleanupFlatGraph(std::shared_ptr<Graph> &graph) {
   if (mayWrite(graph->block()))
     EliminateDeadCode(graph);
   else
-    EliminateDeadCode(graph->block());
+    eliminateDeadCode(graph->block());
   if (constantsImmutable(graph->block())) {
     std::unordered_set<Node *, HashNode, EqualNode> seen;
     poolImmutableConstants(graph->block(), seen);

@@ -29,6 +29,7 @@
 #include "ir/Error.h"
 #include "io/SampleSpec.h"
 #include "ir/SourceLocation.h"
+#include "passes/Cleanup.h"
 #include "passes/specialize/Idioms.h"
 #include "passes/specialize/Specializer.h"
 
@@ -188,10 +189,10 @@ SpecializeResult Specializer::run(const Graph &graph,
   // the flat graph keeps are checked on metadata (their kernels fail when it
   // runs), and those it drops as dead are run, just before they go.
   evaluator_.checkAll();
-  torch::jit::EliminateDeadCode(
-      out_->block(), [this](const std::unordered_set<const Value *> &live) {
-        evaluator_.runDropped(live);
-      });
+  eliminateDeadCode(out_->block(),
+                    [this](const std::unordered_set<const Value *> &live) {
+                      evaluator_.runDropped(live);
+                    });
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();
   result_.metadataFormula = evaluator_.metadataByFormula();
