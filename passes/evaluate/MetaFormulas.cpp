@@ -9,7 +9,13 @@
 //   - the inputs are float, double or integer tensors and the promoted dtype
 //     is float or double (integer arithmetic has checks of its own: an
 //     integer alpha, bool subtraction; half is not computed on CPU).
-// test/unit/MetaFormulasTest.cpp compares each formula with the meta kernel.
+// The pooling, matrix, cat and mean formulas are those of structured kernels
+// that allocate their output contiguous when the input suggests the
+// contiguous memory format (a contiguous input does), with the kernel's
+// argument checks. test/unit/MetaFormulasTest.cpp compares each formula with
+// the CPU kernel; for pooling, the matrix products, cat, mean and dropout it
+// also checks that, in the cases taken, the formula declines exactly where
+// the kernel raises.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/evaluate/MetaFormulas.h"
@@ -21,6 +27,7 @@
 #include <ATen/native/TypeProperties.h>
 #include <c10/core/ScalarType.h>
 
+#include <limits>
 #include <string>
 #include <unordered_set>
 
@@ -75,6 +82,25 @@ c10::optional<std::vector<int64_t>> broadcast(c10::IntArrayRef a,
   return sizes;
 }
 
+/// Whether a tensor on `inputs` (or in a list of tensors there) requires
+/// grad, in grad mode: then autograd makes the output require grad.
+bool anyRequiresGrad(const torch::jit::Stack &inputs) {
+  if (!at::GradMode::is_enabled())
+    return false;
+  auto requires = [](const at::Tensor &tensor) {
+    return tensor.defined() && tensor.requires_grad();
+  };
+  for (const IValue &input : inputs) {
+    if (input.isTensor() && requires(input.toTensor()))
+      return true;
+    if (input.isTensorList())
+      for (const at::Tensor &tensor : input.toTensorVector())
+        if (requires(tensor))
+          return true;
+  }
+  return false;
+}
+
 /// A meta output of `sizes`, contiguous, of `dtype`, requiring grad as
 /// autograd would make it when one of the tensors on `inputs` requires grad.
 IValue output(c10::IntArrayRef sizes, at::ScalarType dtype,
@@ -82,24 +108,20 @@ IValue output(c10::IntArrayRef sizes, at::ScalarType dtype,
   at::Tensor result = at::detail::empty_meta(sizes, dtype, c10::nullopt,
                                              c10::nullopt, c10::nullopt,
                                              c10::nullopt);
-  if (at::GradMode::is_enabled())
-    for (const IValue &input : inputs)
-      if (input.isTensor() && input.toTensor().defined() &&
-          input.toTensor().requires_grad()) {
-        // Not a leaf, as an operator's result is (a clone of a meta tensor
-        // copies nothing).
-        result = result.requires_grad_(true).clone();
-        break;
-      }
+  // Not a leaf, as an operator's result is (a clone of a meta tensor copies
+  // nothing).
+  if (anyRequiresGrad(inputs))
+    result = result.requires_grad_(true).clone();
   return result;
 }
 
 /// Operators of one tensor that keep its sizes and floating dtype.
 bool isFloatingUnary(const std::string &name) {
   static const std::unordered_set<std::string> names = {
-      "relu",    "sigmoid", "tanh",  "hardswish", "hardsigmoid", "silu",
-      "neg",     "exp",     "abs",   "sin",       "cos",         "rsqrt",
-      "sqrt",    "log",     "erf",   "gelu",      "reciprocal",  "mish"};
+      "relu", "sigmoid",    "tanh", "hardswish", "hardsigmoid",
+      "silu", "neg",        "exp",  "abs",       "sin",
+      "cos",  "rsqrt",      "sqrt", "log",       "erf",
+      "gelu", "reciprocal", "mish", "relu6"};
   return names.count(name) != 0;
 }
 
@@ -219,12 +241,353 @@ c10::optional<IValue> sized(c10::Symbol kind, const torch::jit::Stack &stack) {
   return output(*sizes, input.scalar_type(), stack);
 }
 
+/// Whether `value` is a number the kernels take as a float Scalar (an int
+/// or a double; bool and complex numbers are left to the kernel).
+bool isRealNumber(const IValue &value) {
+  return value.isInt() || value.isDouble();
+}
+
+/// hardtanh(self, min_val, max_val): clamp's output, empty_like `self`
+/// (contiguous for a contiguous `self`), of real-number bounds.
+c10::optional<IValue> hardtanh(const torch::jit::Stack &stack) {
+  if (stack.size() != 3 || !stack[0].isTensor() || !isRealNumber(stack[1]) ||
+      !isRealNumber(stack[2]))
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  if (!hasContiguousStrides(self) || !isFloating(self.scalar_type()))
+    return c10::nullopt;
+  return output(self.sizes(), self.scalar_type(), stack);
+}
+
+/// Values a pooling kernel narrows to int (safe_downcast raises beyond).
+constexpr int64_t kMaxPoolingArgument = std::numeric_limits<int32_t>::max();
+
+/// One pooling argument (`kernel_size`, `stride`, ...) for `spatial`
+/// dimensions: one value for all of them or one per dimension, each in
+/// [minimum, kMaxPoolingArgument]; an empty list is `fallback` (stride's
+/// default, the kernel size) when there is one.
+c10::optional<std::vector<int64_t>>
+poolingArgument(const IValue &value, size_t spatial, int64_t minimum,
+                const std::vector<int64_t> *fallback = nullptr) {
+  if (!value.isIntList())
+    return c10::nullopt;
+  std::vector<int64_t> values = value.toIntVector();
+  if (values.empty() && fallback)
+    return *fallback;
+  if (values.size() != 1 && values.size() != spatial)
+    return c10::nullopt;
+  int64_t first = values[0];
+  values.resize(spatial, first);
+  for (int64_t v : values)
+    if (v < minimum || v > kMaxPoolingArgument)
+      return c10::nullopt;
+  return values;
+}
+
+/// The size of one pooled dimension, as PyTorch's pooling_output_shape
+/// computes it (ATen/native/Pool.h), or None where the kernel raises: a
+/// padding beyond half the kernel, an output of less than one element.
+/// With `ceilMode` a last window that would start in the right padding is
+/// dropped.
+c10::optional<int64_t> pooledSize(int64_t input, int64_t kernel,
+                                  int64_t padding, int64_t stride,
+                                  int64_t dilation, bool ceilMode) {
+  if (kernel < 1 || stride < 1 || dilation < 1 || padding < 0 ||
+      padding > kernel / 2)
+    return c10::nullopt;
+  int64_t span = input + 2 * padding - dilation * (kernel - 1) - 1 +
+                 (ceilMode ? stride - 1 : 0);
+  if (span < 0) // div_rtn rounds down: no window fits
+    return c10::nullopt;
+  int64_t size = span / stride + 1;
+  if (ceilMode && (size - 1) * stride >= input + padding)
+    --size;
+  if (size < 1)
+    return c10::nullopt;
+  return size;
+}
+
+/// max_pool2d (self, kernel_size, stride, padding, dilation, ceil_mode),
+/// avg_pool2d (self, kernel_size, stride, padding, ceil_mode,
+/// count_include_pad, divisor_override) and max_pool1d (as max_pool2d, in
+/// one dimension): on a contiguous float or double input of one or two
+/// batch dimensions (C, H, W or N, C, H, W) whose non-batch dimensions are
+/// not empty, the output is contiguous (the input suggests the contiguous
+/// memory format) of the pooled sizes. max_pool1d on an input that
+/// requires grad returns a view of max_pool1d_with_indices' output: left to
+/// the kernel.
+c10::optional<IValue> pool(c10::string_view name,
+                           const torch::jit::Stack &stack) {
+  bool average = name == "avg_pool2d";
+  size_t spatial = name == "max_pool1d" ? 1 : 2;
+  size_t arguments = average ? 7 : 6;
+  if (stack.size() != arguments || !stack[0].isTensor())
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  int64_t rank = self.dim();
+  if (!hasContiguousStrides(self) || !isFloating(self.scalar_type()) ||
+      rank < static_cast<int64_t>(spatial) + 1 ||
+      rank > static_cast<int64_t>(spatial) + 2)
+    return c10::nullopt;
+  for (int64_t d = rank == static_cast<int64_t>(spatial) + 2 ? 1 : 0; d < rank;
+       ++d)
+    if (self.size(d) == 0)
+      return c10::nullopt;
+  if (spatial == 1 && at::GradMode::is_enabled() && self.requires_grad())
+    return c10::nullopt;
+  auto kernel = poolingArgument(stack[1], spatial, 1);
+  if (!kernel)
+    return c10::nullopt;
+  auto stride = poolingArgument(stack[2], spatial, 1, &*kernel);
+  auto padding = poolingArgument(stack[3], spatial, 0);
+  c10::optional<std::vector<int64_t>> dilation =
+      average ? std::vector<int64_t>(spatial, 1)
+              : poolingArgument(stack[4], spatial, 1);
+  const IValue &ceilMode = stack[average ? 4 : 5];
+  if (!stride || !padding || !dilation || !ceilMode.isBool())
+    return c10::nullopt;
+  if (average &&
+      (!stack[5].isBool() ||
+       !(stack[6].isNone() || (stack[6].isInt() && stack[6].toInt() != 0))))
+    return c10::nullopt;
+  std::vector<int64_t> sizes = self.sizes().vec();
+  for (size_t d = 0; d < spatial; ++d) {
+    int64_t &size = sizes[rank - spatial + d];
+    auto pooled = pooledSize(size, (*kernel)[d], (*padding)[d], (*stride)[d],
+                             (*dilation)[d], ceilMode.toBool());
+    if (!pooled)
+      return c10::nullopt;
+    size = *pooled;
+  }
+  return output(sizes, self.scalar_type(), stack);
+}
+
+/// adaptive_avg_pool2d(self, output_size): on a contiguous float or double
+/// input (C, H, W) or (N, C, H, W) whose non-batch dimensions are not empty,
+/// the output is contiguous, of the sizes asked for (for 1 x 1 the kernel
+/// takes the mean over H and W, keeping them; else _adaptive_avg_pool2d).
+c10::optional<IValue> adaptivePool(const torch::jit::Stack &stack) {
+  if (stack.size() != 2 || !stack[0].isTensor() || !stack[1].isIntList())
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  std::vector<int64_t> outputSize = stack[1].toIntVector();
+  int64_t rank = self.dim();
+  if (!hasContiguousStrides(self) || !isFloating(self.scalar_type()) ||
+      (rank != 3 && rank != 4) || outputSize.size() != 2 || outputSize[0] < 0 ||
+      outputSize[1] < 0)
+    return c10::nullopt;
+  for (int64_t d = rank - 3; d < rank; ++d)
+    if (self.size(d) == 0)
+      return c10::nullopt;
+  std::vector<int64_t> sizes = self.sizes().vec();
+  sizes[rank - 2] = outputSize[0];
+  sizes[rank - 1] = outputSize[1];
+  return output(sizes, self.scalar_type(), stack);
+}
+
+/// Whether the defined tensors on `stack` are contiguous and of the one
+/// floating dtype of `first` (the matrix kernels refuse mixed dtypes).
+bool contiguousOfOneFloatingDtype(const at::Tensor &first,
+                                  const torch::jit::Stack &stack) {
+  if (!isFloating(first.scalar_type()))
+    return false;
+  for (const IValue &value : stack) {
+    if (!value.isTensor() || !value.toTensor().defined())
+      continue;
+    const at::Tensor &tensor = value.toTensor();
+    if (!hasContiguousStrides(tensor) ||
+        tensor.scalar_type() != first.scalar_type())
+      return false;
+  }
+  return true;
+}
+
+/// linear (input, weight, bias), addmm (self, mat1, mat2, beta, alpha), mm
+/// and matmul (self, other) of matrices: a contiguous (N, M) output (addmm's
+/// structured kernel, or mm's, which linear and matmul of 2-d inputs call)
+/// where every tensor is contiguous and of one float or double dtype and
+/// the inner sizes match. linear's bias is None or of M values; addmm's
+/// `self` broadcasts to (N, M) with at most two dimensions; beta and alpha
+/// are real numbers.
+c10::optional<IValue> matrix(c10::string_view name,
+                             const torch::jit::Stack &stack) {
+  bool linear = name == "linear", addmm = name == "addmm";
+  size_t arguments = linear ? 3 : addmm ? 5 : 2;
+  if (stack.size() != arguments)
+    return c10::nullopt;
+  for (size_t i = 0; i < arguments; ++i) {
+    bool optionalTensor = linear && i == 2;
+    bool number = addmm && i >= 3;
+    if (number ? !isRealNumber(stack[i])
+        : optionalTensor
+            ? !stack[i].isNone() && !stack[i].isTensor()
+            : !stack[i].isTensor() || !stack[i].toTensor().defined())
+      return c10::nullopt;
+  }
+  const at::Tensor &left = stack[addmm ? 1 : 0].toTensor();
+  const at::Tensor &right = stack[addmm ? 2 : 1].toTensor();
+  if (!contiguousOfOneFloatingDtype(left, stack) || left.dim() != 2 ||
+      right.dim() != 2)
+    return c10::nullopt;
+  // linear's weight is (M, K): the input times its transpose.
+  int64_t inner = linear ? right.size(1) : right.size(0);
+  int64_t columns = linear ? right.size(0) : right.size(1);
+  if (left.size(1) != inner)
+    return c10::nullopt;
+  std::vector<int64_t> sizes = {left.size(0), columns};
+  if (linear && stack[2].isTensor() && stack[2].toTensor().defined() &&
+      !stack[2].toTensor().sizes().equals({columns}))
+    return c10::nullopt;
+  if (addmm) {
+    const at::Tensor &self = stack[0].toTensor();
+    auto joint = broadcast(self.sizes(), sizes);
+    if (self.dim() > 2 || !joint || *joint != sizes)
+      return c10::nullopt;
+  }
+  return output(sizes, left.scalar_type(), stack);
+}
+
+/// cat(tensors, dim): a contiguous output where the tensors are contiguous
+/// (they suggest the contiguous memory format), of one float or double
+/// dtype and one rank (not 0-d; not the legacy empty (0) tensor, which cat
+/// skips), and agree in every dimension but `dim`.
+c10::optional<IValue> concatenate(const torch::jit::Stack &stack) {
+  if (stack.size() != 2 || !stack[0].isTensorList() || !stack[1].isInt())
+    return c10::nullopt;
+  std::vector<at::Tensor> tensors = stack[0].toTensorVector();
+  if (tensors.empty() || !tensors[0].defined())
+    return c10::nullopt;
+  const at::Tensor &first = tensors[0];
+  int64_t rank = first.dim(), dim = stack[1].toInt();
+  if (rank == 0 || dim < -rank || dim >= rank ||
+      !isFloating(first.scalar_type()))
+    return c10::nullopt;
+  if (dim < 0)
+    dim += rank;
+  std::vector<int64_t> sizes = first.sizes().vec();
+  sizes[dim] = 0;
+  for (const at::Tensor &tensor : tensors) {
+    if (!tensor.defined() || !hasContiguousStrides(tensor) ||
+        tensor.scalar_type() != first.scalar_type() || tensor.dim() != rank ||
+        (rank == 1 && tensor.size(0) == 0))
+      return c10::nullopt;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != dim && tensor.size(d) != first.size(d))
+        return c10::nullopt;
+    sizes[dim] += tensor.size(dim);
+  }
+  return output(sizes, first.scalar_type(), stack);
+}
+
+/// mean.dim(self, dim, keepdim, dtype=None): the reduction's sizes,
+/// contiguous, on a contiguous float or double `self` of at least one
+/// dimension, reduced over a non-empty list of distinct dimensions.
+c10::optional<IValue> mean(const torch::jit::Stack &stack) {
+  if (stack.size() != 4 || !stack[0].isTensor() || !stack[1].isIntList() ||
+      !stack[2].isBool() || !stack[3].isNone())
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  int64_t rank = self.dim();
+  std::vector<int64_t> dims = stack[1].toIntVector();
+  if (!hasContiguousStrides(self) || !isFloating(self.scalar_type()) ||
+      rank == 0 || dims.empty())
+    return c10::nullopt;
+  std::vector<bool> reduced(rank, false);
+  for (int64_t dim : dims) {
+    if (dim < -rank || dim >= rank)
+      return c10::nullopt;
+    if (dim < 0)
+      dim += rank;
+    if (reduced[dim])
+      return c10::nullopt; // appears twice: the kernel raises
+    reduced[dim] = true;
+  }
+  bool keepdim = stack[2].toBool();
+  std::vector<int64_t> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!reduced[d])
+      sizes.push_back(self.size(d));
+    else if (keepdim)
+      sizes.push_back(1);
+  return output(sizes, self.scalar_type(), stack);
+}
+
+/// Operators that return their input itself, not a copy or a view, in the
+/// cases identity() takes: dropout and its kin in evaluation (train=False),
+/// and flatten of one dimension.
+bool isIdentity(const std::string &name) {
+  static const std::unordered_set<std::string> names = {
+      "dropout",
+      "dropout_",
+      "feature_dropout",
+      "feature_dropout_",
+      "alpha_dropout",
+      "alpha_dropout_",
+      "feature_alpha_dropout",
+      "feature_alpha_dropout_",
+      "flatten"};
+  return names.count(name) != 0;
+}
+
+/// `self` itself: the dropouts with train=False and p in [0, 1] (checked
+/// before they return their input), flatten.using_ints from a dimension to
+/// itself of a tensor of at least one dimension. Being the input, the
+/// result shares its storage and autograd state, as the kernel's does.
+c10::optional<IValue> identity(c10::string_view name,
+                               const c10::FunctionSchema &schema,
+                               const torch::jit::Stack &stack) {
+  if (stack.size() != 3 || !stack[0].isTensor() ||
+      !stack[0].toTensor().defined() || !stack[0].toTensor().is_meta())
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  if (name == "flatten") {
+    if (schema.overload_name() != "using_ints" || !stack[1].isInt() ||
+        !stack[2].isInt())
+      return c10::nullopt;
+    int64_t rank = self.dim(), start = stack[1].toInt(), end = stack[2].toInt();
+    if (rank == 0 || start < -rank || start >= rank || end < -rank ||
+        end >= rank)
+      return c10::nullopt;
+    if ((start + rank) % rank != (end + rank) % rank)
+      return c10::nullopt; // a view of fewer dimensions: the kernel's
+    return stack[0];
+  }
+  if (!schema.overload_name().empty() || !stack[1].isDouble() ||
+      !stack[2].isBool() || stack[2].toBool())
+    return c10::nullopt;
+  double p = stack[1].toDouble();
+  if (!(p >= 0 && p <= 1))
+    return c10::nullopt;
+  return stack[0];
+}
+
+/// size(self) and size.int(self, dim) of a meta tensor: its sizes, or one
+/// of them where `dim` is in range (a 0-d tensor has none).
+c10::optional<IValue> sizeOf(const c10::FunctionSchema &schema,
+                             const torch::jit::Stack &stack) {
+  if (stack.empty() || !stack[0].isTensor() || !stack[0].toTensor().defined() ||
+      !stack[0].toTensor().is_meta())
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  const std::string &overload = schema.overload_name();
+  if (overload.empty() && stack.size() == 1)
+    return IValue(c10::List<int64_t>(self.sizes()));
+  if (overload != "int" || stack.size() != 2 || !stack[1].isInt())
+    return c10::nullopt;
+  int64_t rank = self.dim(), dim = stack[1].toInt();
+  if (dim < -rank || dim >= rank)
+    return c10::nullopt;
+  return IValue(self.size(dim));
+}
+
 /// The formula of the operator `schema`, by its name and overload.
 MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
   const std::string &qualified = schema.name();
   if (qualified.compare(0, 6, "aten::") != 0 || schema.returns().size() != 1)
     return MetaFormulas::Formula::None;
   std::string name = qualified.substr(6);
+  if (isIdentity(name)) // dropout_ included: it returns `self` unwritten
+    return MetaFormulas::Formula::Identity;
   bool inPlace = !name.empty() && name.back() == '_';
   if (inPlace) {
     // Writes `self` only (not an `out=` variant).
@@ -239,8 +602,28 @@ MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
   } else if (schema.is_mutable()) {
     return MetaFormulas::Formula::None;
   }
-  if (!inPlace && isSized(name))
-    return MetaFormulas::Formula::Sized;
+  if (!inPlace) {
+    if (isSized(name))
+      return MetaFormulas::Formula::Sized;
+    const std::string &overload = schema.overload_name();
+    if (name == "size")
+      return MetaFormulas::Formula::Size;
+    if (name == "mean" && overload == "dim")
+      return MetaFormulas::Formula::Mean;
+    if (overload.empty()) {
+      if (name == "max_pool2d" || name == "avg_pool2d" || name == "max_pool1d")
+        return MetaFormulas::Formula::Pool;
+      if (name == "adaptive_avg_pool2d")
+        return MetaFormulas::Formula::AdaptivePool;
+      if (name == "linear" || name == "addmm" || name == "mm" ||
+          name == "matmul")
+        return MetaFormulas::Formula::Matrix;
+      if (name == "cat")
+        return MetaFormulas::Formula::Concatenate;
+      if (name == "hardtanh")
+        return MetaFormulas::Formula::Hardtanh;
+    }
+  }
   bool known = isArithmetic(name) ||
                (isFloatingUnary(name) && schema.overload_name().empty() &&
                 (schema.arguments().size() == 1 || name == "gelu"));
@@ -269,6 +652,22 @@ c10::optional<IValue> MetaFormulas::run(const c10::FunctionSchema &schema,
     return inPlace(schema, stack);
   case Formula::Sized:
     return sized(it->second.second, stack);
+  case Formula::Pool:
+    return pool(it->second.second.toUnqualString(), stack);
+  case Formula::AdaptivePool:
+    return adaptivePool(stack);
+  case Formula::Matrix:
+    return matrix(it->second.second.toUnqualString(), stack);
+  case Formula::Concatenate:
+    return concatenate(stack);
+  case Formula::Mean:
+    return mean(stack);
+  case Formula::Hardtanh:
+    return hardtanh(stack);
+  case Formula::Identity:
+    return identity(it->second.second.toUnqualString(), schema, stack);
+  case Formula::Size:
+    return sizeOf(schema, stack);
   case Formula::None:
     break;
   }

@@ -6,10 +6,17 @@
 // contiguous strides, and their in-place forms, whose result is `self`;
 // convolutions, norms and softmax, sized by MetaShapes' formulas, which
 // LibTorch 1.13 has no meta kernel for (probing for one costs a c10::Error
-// with its backtrace). A formula answers only where it is exact (sizes,
-// strides, dtype, requires_grad) and the kernel could not raise; anything
-// else is left to the kernel. An unrolled loop of `x = x + 1` then costs no
-// dispatch per iteration.
+// with its backtrace); a classifier's head: pooling (max_pool1d/2d,
+// avg_pool2d, adaptive_avg_pool2d), linear and the matrix products of
+// matrices, cat, mean over dimensions, hardtanh and relu6; the dropouts in
+// evaluation and flatten of one dimension, which return their input itself;
+// size. A formula answers only where it is exact (sizes, strides, dtype,
+// requires_grad, and whether the result is the input) and the kernel could
+// not raise; anything else is left to the kernel. Views (flatten of several
+// dimensions, view, reshape) are left to it too: a fresh tensor would not
+// share the input's autograd state, which in-place operations through the
+// view change. An unrolled loop of `x = x + 1` then costs no dispatch per
+// iteration.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -32,7 +39,21 @@ public:
   c10::optional<c10::IValue> run(const c10::FunctionSchema &schema,
                                  const torch::jit::Stack &stack);
 
-  enum class Formula { None, Unary, Arithmetic, InPlace, Sized };
+  enum class Formula {
+    None,
+    Unary,
+    Arithmetic,
+    InPlace,
+    Sized,
+    Pool,
+    AdaptivePool,
+    Matrix,
+    Concatenate,
+    Mean,
+    Hardtanh,
+    Identity,
+    Size
+  };
 
 private:
   /// Which formula each operator has, found once per schema.

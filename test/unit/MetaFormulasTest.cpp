@@ -11,6 +11,8 @@
 #include "passes/evaluate/MetaFormulas.h"
 
 #include <ATen/ATen.h>
+#include <c10/util/Backtrace.h>
+#include <c10/util/Logging.h>
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/runtime/operator.h>
 
@@ -32,17 +34,17 @@ std::shared_ptr<Operator> operatorNamed(const std::string &name,
   return nullptr;
 }
 
-/// The meta kernel's output on `inputs`, or None when it raises (`error`
-/// says why).
-c10::optional<at::Tensor> kernelOutput(Operator &op, Stack inputs,
-                                       std::string &error) {
+/// The kernel's output on `inputs`, or None when it raises (`error` says
+/// why).
+c10::optional<c10::IValue> kernelOutput(Operator &op, Stack inputs,
+                                        std::string &error) {
   try {
     op.getOperation()(inputs);
   } catch (const c10::Error &e) {
     error = e.what_without_backtrace();
     return c10::nullopt;
   }
-  return inputs.at(0).toTensor();
+  return inputs.at(0);
 }
 
 at::Tensor metaTensor(std::vector<int64_t> sizes, at::ScalarType dtype,
@@ -53,16 +55,32 @@ at::Tensor metaTensor(std::vector<int64_t> sizes, at::ScalarType dtype,
   return requiresGrad ? tensor.requires_grad_(true) : tensor;
 }
 
-/// `inputs` as "f32[2, 3], 1": meta tensors cannot be printed.
+/// `tensor` as "Float[2, 3]" (with its strides where they are not
+/// contiguous, and "grad" where it requires grad).
+std::string describe(const at::Tensor &tensor) {
+  if (!tensor.defined())
+    return "undefined";
+  std::string text = std::string(c10::toString(tensor.scalar_type())) +
+                     c10::str(tensor.sizes());
+  if (!tensor.is_contiguous())
+    text += c10::str("@", tensor.strides());
+  return tensor.requires_grad() ? text + " grad" : text;
+}
+
+/// `inputs` as "Float[2, 3], 1": meta tensors cannot be printed.
 std::string describe(const Stack &inputs) {
   std::string text;
   for (const c10::IValue &value : inputs) {
     if (!text.empty())
       text += ", ";
     if (value.isTensor())
-      text += std::string(c10::toString(value.toTensor().scalar_type())) +
-              c10::str(value.toTensor().sizes());
-    else
+      text += describe(value.toTensor());
+    else if (value.isTensorList()) {
+      text += "[";
+      for (const at::Tensor &tensor : value.toTensorVector())
+        text += describe(tensor) + " ";
+      text += "]";
+    } else
       text += c10::str(value);
   }
   return text;
@@ -70,19 +88,37 @@ std::string describe(const Stack &inputs) {
 
 /// `inputs` with each meta tensor replaced by a CPU tensor of zeros of the
 /// same sizes, dtype and requires_grad.
+at::Tensor onCpu(const at::Tensor &meta) {
+  if (!meta.defined())
+    return meta;
+  at::Tensor tensor = at::zeros(meta.sizes(), meta.options().device(c10::kCPU))
+                          .as_strided(meta.sizes(), meta.strides());
+  return meta.requires_grad() ? tensor.requires_grad_(true) : tensor;
+}
+
 Stack onCpu(const Stack &inputs) {
   Stack cpu;
   for (const c10::IValue &value : inputs) {
-    if (!value.isTensor()) {
+    if (value.isTensor()) {
+      cpu.emplace_back(onCpu(value.toTensor()));
+    } else if (value.isTensorList()) {
+      c10::List<at::Tensor> list;
+      for (const at::Tensor &meta : value.toTensorVector())
+        list.push_back(onCpu(meta));
+      cpu.emplace_back(std::move(list));
+    } else {
       cpu.push_back(value);
-      continue;
     }
-    const at::Tensor &meta = value.toTensor();
-    at::Tensor tensor = at::zeros(meta.sizes(), meta.options().device(c10::kCPU))
-                            .as_strided(meta.sizes(), meta.strides());
-    cpu.emplace_back(meta.requires_grad() ? tensor.requires_grad_(true) : tensor);
   }
   return cpu;
+}
+
+/// The index of the tensor on `stack` that is `tensor` itself, or -1.
+int indexOfSame(const Stack &stack, const at::Tensor &tensor) {
+  for (size_t i = 0; i < stack.size(); ++i)
+    if (stack[i].isTensor() && stack[i].toTensor().is_same(tensor))
+      return static_cast<int>(i);
+  return -1;
 }
 
 /// Checks the formula on `inputs` against the kernel; returns whether the
@@ -92,20 +128,53 @@ bool agrees(MetaFormulas &formulas, Operator &op, const Stack &inputs) {
   if (!formula)
     return false;
   std::string error;
-  c10::optional<at::Tensor> kernel = kernelOutput(op, onCpu(inputs), error);
+  Stack cpu = onCpu(inputs);
+  c10::optional<c10::IValue> kernel = kernelOutput(op, cpu, error);
   EXPECT_TRUE(kernel.has_value())
       << op.schema() << ": the formula answered where the kernel raises on "
       << describe(inputs) << ": " << error;
   if (!kernel)
     return true;
-  const at::Tensor &mine = formula->toTensor();
   std::string what = c10::str(op.schema(), " on ", describe(inputs));
-  EXPECT_EQ(mine.sizes(), kernel->sizes()) << what;
-  EXPECT_EQ(mine.strides(), kernel->strides()) << what;
-  EXPECT_EQ(mine.scalar_type(), kernel->scalar_type()) << what;
-  EXPECT_EQ(mine.requires_grad(), kernel->requires_grad()) << what;
+  if (!kernel->isTensor()) { // size: a number or a list of them
+    EXPECT_EQ(*formula, *kernel) << what;
+    return true;
+  }
+  const at::Tensor &mine = formula->toTensor();
+  const at::Tensor &theirs = kernel->toTensor();
+  EXPECT_EQ(mine.sizes(), theirs.sizes()) << what;
+  EXPECT_EQ(mine.strides(), theirs.strides()) << what;
+  EXPECT_EQ(mine.scalar_type(), theirs.scalar_type()) << what;
+  EXPECT_EQ(mine.requires_grad(), theirs.requires_grad()) << what;
   EXPECT_TRUE(mine.is_meta());
+  // The kernel's result is an input itself (in place, dropout in
+  // evaluation) exactly where the formula's is; else neither is a view.
+  int same = indexOfSame(cpu, theirs);
+  EXPECT_EQ(indexOfSame(inputs, mine), same) << what;
+  if (same < 0) {
+    EXPECT_FALSE(theirs.is_view()) << what;
+    EXPECT_FALSE(mine.is_view()) << what;
+  }
   return true;
+}
+
+/// Whether the kernel raises on `inputs` (on CPU tensors like them).
+bool kernelRaises(Operator &op, const Stack &inputs) {
+  std::string error;
+  return !kernelOutput(op, onCpu(inputs), error).has_value();
+}
+
+/// agrees(), and where `inputs` are of the cases the formula takes, that it
+/// answers exactly where the kernel does not raise (the formula declines
+/// everything the kernel refuses, and nothing else).
+bool answersWhereTheKernelDoes(MetaFormulas &formulas, Operator &op,
+                               const Stack &inputs) {
+  bool answered = agrees(formulas, op, inputs);
+  if (!answered)
+    EXPECT_TRUE(kernelRaises(op, inputs))
+        << op.schema() << ": the formula declined where the kernel answers "
+        << describe(inputs);
+  return answered;
 }
 
 const std::vector<std::vector<int64_t>> kShapes = {
@@ -279,6 +348,367 @@ TEST(MetaFormulasTest, DeclinesWhatItCannotLayOut) {
   EXPECT_FALSE(formulas.run(addInPlace->schema(),
                             {metaTensor({2}, at::kLong),
                              metaTensor({2}, at::kFloat), int64_t(1)}));
+}
+
+/// Integer lists for the tests' arguments.
+using Ints = std::vector<int64_t>;
+
+/// While alive, a c10::Error records no backtrace: the tests below make the
+/// kernels raise thousands of times, and symbolizing each backtrace cost
+/// seconds. Restores LibTorch's default fetcher (c10/util/Logging.cpp).
+struct NoBacktraces {
+  NoBacktraces() {
+    c10::SetStackTraceFetcher([] { return std::string(); });
+  }
+  ~NoBacktraces() {
+    c10::SetStackTraceFetcher([] { return c10::get_backtrace(1); });
+  }
+};
+
+TEST(MetaFormulasTest, PoolingIsTheKernels) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto maxPool = operatorNamed("aten::max_pool2d", "");
+  auto avgPool = operatorNamed("aten::avg_pool2d", "");
+  ASSERT_TRUE(maxPool && avgPool);
+  int answered = 0, declined = 0;
+  // Windows that fit and do not, odd and even sizes, ceil_mode's dropped
+  // last window (5 with kernel 2, stride 2, padding 1), padding beyond half
+  // the kernel, strides larger than the kernel, an empty batch.
+  const std::vector<Ints> shapes = {{1, 3, 7, 7},  {2, 2, 5, 6}, {1, 1, 1, 1},
+                                    {3, 4, 2},     {0, 2, 4, 4}, {1, 2, 9, 4},
+                                    {2, 1, 3, 10}, {1, 1, 2, 5}};
+  const std::vector<Ints> kernels = {{1}, {2}, {3}, {3, 2}, {4, 1}};
+  const std::vector<Ints> strides = {{}, {1}, {2}, {3, 1}, {5}};
+  const std::vector<Ints> paddings = {{0}, {1}, {1, 0}, {2}};
+  for (const Ints &shape : shapes)
+    for (const Ints &kernel : kernels)
+      for (const Ints &stride : strides)
+        for (const Ints &padding : paddings)
+          for (bool ceilMode : {false, true})
+            for (at::ScalarType dtype : {at::kFloat, at::kDouble})
+              for (bool grad : {false, true}) {
+                for (const Ints &dilation : std::vector<Ints>{{1}, {2, 1}}) {
+                  Stack inputs{metaTensor(shape, dtype, grad),
+                               kernel,
+                               stride,
+                               padding,
+                               dilation,
+                               ceilMode};
+                  bool yes =
+                      answersWhereTheKernelDoes(formulas, *maxPool, inputs);
+                  answered += yes;
+                  declined += !yes;
+                }
+                for (bool includePad : {true, false})
+                  for (c10::IValue divisor : {c10::IValue(), c10::IValue(3)}) {
+                    Stack inputs{metaTensor(shape, dtype, grad),
+                                 kernel,
+                                 stride,
+                                 padding,
+                                 ceilMode,
+                                 includePad,
+                                 divisor};
+                    bool yes =
+                        answersWhereTheKernelDoes(formulas, *avgPool, inputs);
+                    answered += yes;
+                    declined += !yes;
+                  }
+              }
+  EXPECT_GT(answered, 10000);
+  EXPECT_GT(declined, 5000); // where the kernels raise
+  // ceil_mode: 6 of kernel 3, stride 2 pools to 3 windows (2 without), 5 of
+  // kernel 2, stride 2, padding 1 to 3 (a fourth would start in the
+  // padding).
+  auto pooled = [&](Ints shape, Ints kernel, Ints stride, Ints padding) {
+    auto out =
+        formulas.run(maxPool->schema(), {metaTensor(shape, at::kFloat), kernel,
+                                         stride, padding, Ints{1}, true});
+    return out ? out->toTensor().sizes().vec() : Ints();
+  };
+  EXPECT_EQ(pooled({1, 1, 6, 6}, {3}, {2}, {0}), (Ints{1, 1, 3, 3}));
+  EXPECT_EQ(pooled({1, 1, 5, 5}, {2}, {2}, {1}), (Ints{1, 1, 3, 3}));
+  // Declined: an empty channel dimension, a zero stride or kernel, a
+  // divisor of zero, three values for two dimensions, a 2-d input.
+  for (Stack inputs :
+       std::vector<Stack>{{metaTensor({1, 0, 4, 4}, at::kFloat), Ints{2},
+                           Ints{}, Ints{0}, Ints{1}, false},
+                          {metaTensor({1, 2, 4, 4}, at::kFloat), Ints{2},
+                           Ints{0}, Ints{0}, Ints{1}, false},
+                          {metaTensor({1, 2, 4, 4}, at::kFloat), Ints{0},
+                           Ints{}, Ints{0}, Ints{1}, false},
+                          {metaTensor({1, 2, 4, 4}, at::kFloat), Ints{2, 2, 2},
+                           Ints{}, Ints{0}, Ints{1}, false},
+                          {metaTensor({4, 4}, at::kFloat), Ints{2}, Ints{},
+                           Ints{0}, Ints{1}, false}})
+    EXPECT_FALSE(formulas.run(maxPool->schema(), inputs)) << describe(inputs);
+  EXPECT_FALSE(formulas.run(avgPool->schema(),
+                            {metaTensor({1, 2, 4, 4}, at::kFloat), Ints{2},
+                             Ints{}, Ints{0}, false, true, int64_t(0)}));
+}
+
+TEST(MetaFormulasTest, PoolingDeclinesWhatItCannotLayOut) {
+  MetaFormulas formulas;
+  auto maxPool = operatorNamed("aten::max_pool2d", "");
+  ASSERT_TRUE(maxPool);
+  // Channels last (the kernel keeps it), a transposed input, integers and
+  // half: the kernel decides.
+  at::Tensor channelsLast =
+      at::empty({2, 3, 4, 4}, at::TensorOptions().device(c10::kMeta))
+          .contiguous(at::MemoryFormat::ChannelsLast);
+  for (const at::Tensor &input :
+       {channelsLast, metaTensor({2, 3, 4, 5}, at::kFloat).transpose(2, 3),
+        metaTensor({2, 3, 4, 4}, at::kLong),
+        metaTensor({2, 3, 4, 4}, at::kHalf)})
+    EXPECT_FALSE(formulas.run(
+        maxPool->schema(), {input, Ints{2}, Ints{}, Ints{0}, Ints{1}, false}))
+        << describe(input);
+}
+
+TEST(MetaFormulasTest, MaxPool1dIsTheKernel) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto maxPool = operatorNamed("aten::max_pool1d", "");
+  ASSERT_TRUE(maxPool);
+  int answered = 0;
+  for (const Ints &shape : std::vector<Ints>{{2, 3, 7}, {3, 8}, {1, 1, 1}})
+    for (int64_t kernel : {1, 2, 3})
+      for (const Ints &stride : std::vector<Ints>{{}, {1}, {2}})
+        for (int64_t padding : {0, 1})
+          for (int64_t dilation : {1, 2})
+            for (bool ceilMode : {false, true})
+              for (at::ScalarType dtype : {at::kFloat, at::kDouble}) {
+                Stack inputs{metaTensor(shape, dtype),
+                             Ints{kernel},
+                             stride,
+                             Ints{padding},
+                             Ints{dilation},
+                             ceilMode};
+                // (The kernel also makes an output of no element, which
+                // the formula leaves to it.)
+                answered += agrees(formulas, *maxPool, inputs);
+                // Requiring grad, the kernel returns a view of
+                // max_pool1d_with_indices' output: declined.
+                inputs[0] = metaTensor(shape, dtype, true);
+                EXPECT_FALSE(formulas.run(maxPool->schema(), inputs));
+              }
+  EXPECT_GT(answered, 200);
+}
+
+TEST(MetaFormulasTest, AdaptiveAveragePoolingIsTheKernel) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto pool = operatorNamed("aten::adaptive_avg_pool2d", "");
+  ASSERT_TRUE(pool);
+  int answered = 0;
+  for (const Ints &shape : std::vector<Ints>{{1, 2048, 7, 7},
+                                             {2, 3, 5, 4},
+                                             {3, 1, 1},
+                                             {0, 2, 3, 3},
+                                             {1, 1, 1, 1},
+                                             {2, 0, 3, 3},
+                                             {2, 3, 0, 3},
+                                             {5, 5},
+                                             {1, 2, 3, 4, 5}})
+    for (const Ints &size : std::vector<Ints>{
+             {1, 1}, {2, 3}, {7, 7}, {0, 1}, {1}, {1, 2, 3}, {-1, 1}})
+      for (at::ScalarType dtype : {at::kFloat, at::kDouble})
+        for (bool grad : {false, true}) {
+          Stack inputs{metaTensor(shape, dtype, grad), size};
+          if (shape.size() >= 3 && shape.size() <= 4 && size.size() == 2 &&
+              size[0] >= 0 && shape[shape.size() - 1] > 0 &&
+              shape[shape.size() - 2] > 0 && shape[shape.size() - 3] > 0)
+            answered += answersWhereTheKernelDoes(formulas, *pool, inputs);
+          else
+            answered += agrees(formulas, *pool, inputs);
+        }
+  EXPECT_EQ(answered, 5 * 4 * 2 * 2);
+  // A transposed input: the kernel decides.
+  EXPECT_FALSE(formulas.run(
+      pool->schema(),
+      {metaTensor({1, 3, 4, 5}, at::kFloat).transpose(2, 3), Ints{1, 1}}));
+}
+
+TEST(MetaFormulasTest, MatrixProductsAreTheKernels) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto linear = operatorNamed("aten::linear", "");
+  auto addmm = operatorNamed("aten::addmm", "");
+  auto mm = operatorNamed("aten::mm", "");
+  auto matmul = operatorNamed("aten::matmul", "");
+  ASSERT_TRUE(linear && addmm && mm && matmul);
+  int answered = 0;
+  const std::vector<Ints> matrices = {{1, 3}, {2, 3}, {3, 1},   {0, 3},
+                                      {3, 0}, {4},    {2, 3, 3}};
+  for (const Ints &a : matrices)
+    for (const Ints &b : matrices)
+      for (at::ScalarType da : {at::kFloat, at::kDouble})
+        for (at::ScalarType db : {at::kFloat, at::kDouble})
+          for (bool grad : {false, true}) {
+            // Matrices of one dtype are what the formulas take.
+            auto check = da == db && a.size() == 2 && b.size() == 2
+                             ? answersWhereTheKernelDoes
+                             : agrees;
+            answered += check(formulas, *mm,
+                              {metaTensor(a, da, grad), metaTensor(b, db)});
+            answered += check(formulas, *matmul,
+                              {metaTensor(a, da), metaTensor(b, db, grad)});
+            for (c10::IValue bias :
+                 {c10::IValue(), c10::IValue(metaTensor({b[0]}, db)),
+                  c10::IValue(metaTensor({b[0] + 1}, db)),
+                  c10::IValue(metaTensor({1, b[0]}, db))}) {
+              bool plain = bias.isNone() || (bias.toTensor().dim() == 1 &&
+                                             bias.toTensor().size(0) == b[0]);
+              Stack inputs{metaTensor(a, da), metaTensor(b, db, grad), bias};
+              answered += (plain ? check : agrees)(formulas, *linear, inputs);
+            }
+            for (const Ints &self : std::vector<Ints>{{},
+                                                      {1},
+                                                      {b.back()},
+                                                      {a[0], 1},
+                                                      {a[0], b.back()},
+                                                      {2, a[0], b.back()},
+                                                      {b.back() + 1}})
+              for (c10::IValue beta : {c10::IValue(1), c10::IValue(0.5)}) {
+                Stack inputs{metaTensor(self, db, grad), metaTensor(a, da),
+                             metaTensor(b, db), beta, int64_t(2)};
+                bool plain =
+                    self.size() <= 2 && (self.empty() || self.back() == 1 ||
+                                         self.back() == b.back());
+                answered += (plain ? check : agrees)(formulas, *addmm, inputs);
+              }
+          }
+  EXPECT_GT(answered, 300);
+  // A complex beta, a transposed matrix: the kernel decides.
+  EXPECT_FALSE(
+      formulas.run(addmm->schema(),
+                   {metaTensor({3}, at::kFloat), metaTensor({2, 4}, at::kFloat),
+                    metaTensor({4, 3}, at::kFloat),
+                    c10::IValue(c10::complex<double>(1, 1)), 1}));
+  EXPECT_FALSE(
+      formulas.run(mm->schema(), {metaTensor({2, 4}, at::kFloat),
+                                  metaTensor({3, 4}, at::kFloat).t()}));
+}
+
+TEST(MetaFormulasTest, CatIsTheKernel) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto cat = operatorNamed("aten::cat", "");
+  ASSERT_TRUE(cat);
+  int answered = 0;
+  const std::vector<Ints> shapes = {{2, 3, 4}, {2, 1, 4}, {2, 0, 4}, {3, 3, 4},
+                                    {2, 3},    {0},       {5},       {}};
+  for (const Ints &a : shapes)
+    for (const Ints &b : shapes)
+      for (int64_t dim : {0, 1, 2, -1, -3, 3})
+        for (at::ScalarType db : {at::kFloat, at::kDouble, at::kLong})
+          for (bool grad : {false, true}) {
+            c10::List<at::Tensor> tensors(
+                {metaTensor(a, at::kFloat, grad), metaTensor(b, db)});
+            Stack inputs{tensors, dim};
+            bool plain = db == at::kFloat && a.size() == b.size() &&
+                         a != Ints{0} && b != Ints{0};
+            answered += (plain ? answersWhereTheKernelDoes
+                               : agrees)(formulas, *cat, inputs);
+            c10::List<at::Tensor> three({metaTensor(a, at::kDouble),
+                                         metaTensor(a, at::kDouble, grad),
+                                         metaTensor(a, at::kDouble)});
+            answered += agrees(formulas, *cat, {three, dim});
+          }
+  EXPECT_GT(answered, 200);
+  // Mixed dtypes promote; a transposed tensor: the kernel decides.
+  EXPECT_FALSE(formulas.run(
+      cat->schema(), {c10::List<at::Tensor>({metaTensor({2}, at::kFloat),
+                                             metaTensor({2}, at::kDouble)}),
+                      int64_t(0)}));
+  EXPECT_FALSE(
+      formulas.run(cat->schema(),
+                   {c10::List<at::Tensor>({metaTensor({2, 2}, at::kFloat),
+                                           metaTensor({2, 2}, at::kFloat).t()}),
+                    int64_t(0)}));
+}
+
+TEST(MetaFormulasTest, MeanIsTheKernel) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto mean = operatorNamed("aten::mean", "dim");
+  ASSERT_TRUE(mean);
+  int answered = 0;
+  for (const Ints &shape :
+       std::vector<Ints>{{2, 3, 4, 5}, {1, 1, 1}, {2, 0, 3}, {3}, {}})
+    for (const Ints &dims : std::vector<Ints>{
+             {-1, -2}, {2, 3}, {0}, {1}, {-1}, {0, 0}, {1, -3}, {4}, {}})
+      for (bool keepdim : {false, true})
+        for (at::ScalarType dtype : {at::kFloat, at::kDouble, at::kLong}) {
+          Stack inputs{metaTensor(shape, dtype, dtype == at::kFloat), dims,
+                       keepdim, c10::IValue()};
+          bool plain = dtype != at::kLong && !shape.empty() && !dims.empty();
+          answered += (plain ? answersWhereTheKernelDoes
+                             : agrees)(formulas, *mean, inputs);
+        }
+  EXPECT_GT(answered, 40);
+  // A dtype asked for: the kernel decides.
+  EXPECT_FALSE(
+      formulas.run(mean->schema(), {metaTensor({2, 3}, at::kFloat), Ints{1},
+                                    false, c10::IValue(int64_t(at::kDouble))}));
+}
+
+TEST(MetaFormulasTest, DropoutInEvaluationAndFlattenOfOneDimensionAreTheInput) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  int answered = 0;
+  for (const char *name :
+       {"aten::dropout", "aten::dropout_", "aten::feature_dropout",
+        "aten::alpha_dropout", "aten::feature_alpha_dropout_"}) {
+    auto op = operatorNamed(name, "");
+    ASSERT_TRUE(op);
+    for (const Ints &shape : std::vector<Ints>{{2, 3, 4, 4}, {3}, {}, {0, 2}})
+      for (double p : {0.0, 0.2, 1.0, 1.5, -0.1})
+        for (bool grad : {false, true}) {
+          Stack inputs{metaTensor(shape, at::kFloat, grad), p, false};
+          answered += answersWhereTheKernelDoes(formulas, *op, inputs);
+          // Training draws from the generator: never a formula.
+          inputs[2] = true;
+          EXPECT_FALSE(formulas.run(op->schema(), inputs));
+        }
+  }
+  EXPECT_EQ(answered, 5 * 4 * 3 * 2);
+  auto flatten = operatorNamed("aten::flatten", "using_ints");
+  ASSERT_TRUE(flatten);
+  answered = 0;
+  for (const Ints &shape : std::vector<Ints>{{2, 3, 4}, {5}, {}})
+    for (int64_t start : {0, 1, -1, 3})
+      for (int64_t end : {0, 1, -1, 2}) {
+        Stack inputs{metaTensor(shape, at::kFloat), start, end};
+        answered += agrees(formulas, *flatten, inputs);
+      }
+  EXPECT_EQ(answered, 4 + 4); // (0, 0), (1, 1), (-1, -1), (-1, 2); 5's four
+  // A flatten of several dimensions is a view of fewer: the kernel's.
+  EXPECT_FALSE(
+      formulas.run(flatten->schema(), {metaTensor({2, 3, 4}, at::kFloat),
+                                       int64_t(1), int64_t(-1)}));
+}
+
+TEST(MetaFormulasTest, SizesAndClampsAreTheKernels) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto sizes = operatorNamed("aten::size", "");
+  auto sizeOf = operatorNamed("aten::size", "int");
+  auto hardtanh = operatorNamed("aten::hardtanh", "");
+  auto relu6 = operatorNamed("aten::relu6", "");
+  ASSERT_TRUE(sizes && sizeOf && hardtanh && relu6);
+  int answered = 0;
+  for (const auto &shape : kShapes)
+    for (at::ScalarType dtype : kDtypes) {
+      at::Tensor input = metaTensor(shape, dtype, dtype == at::kFloat);
+      answered += agrees(formulas, *sizes, {input});
+      for (int64_t dim : {0, 1, -1, 2, -3})
+        answered += agrees(formulas, *sizeOf, {input, dim});
+      answered += agrees(formulas, *relu6, {input});
+      for (c10::IValue low : {c10::IValue(-1), c10::IValue(0.5)})
+        answered += agrees(formulas, *hardtanh, {input, low, c10::IValue(6)});
+    }
+  EXPECT_GT(answered, 250);
 }
 
 } // namespace
