@@ -7,6 +7,7 @@
 
 #include "ir/OperatorFacts.h"
 
+#include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <initializer_list>
@@ -83,6 +84,23 @@ bool isShapeRead(const Node *node) {
 bool isBasicArithmetic(Symbol kind) {
   return kind == aten::add || kind == aten::sub || kind == aten::mul ||
          kind == aten::div;
+}
+
+bool isDropoutOutsideTraining(const Node *node) {
+  static const SymbolSet dropouts = {
+      aten::dropout,
+      aten::dropout_,
+      aten::feature_dropout,
+      aten::feature_dropout_,
+      aten::alpha_dropout,
+      aten::alpha_dropout_,
+      aten::feature_alpha_dropout,
+      aten::feature_alpha_dropout_,
+  };
+  if (!dropouts.count(node->kind()) || node->inputs().size() != 3)
+    return false;
+  c10::optional<bool> train = constant_as<bool>(node->input(2));
+  return train.has_value() && !*train;
 }
 
 bool writesArgument(const Node *node, size_t index) {

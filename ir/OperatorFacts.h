@@ -44,6 +44,13 @@ bool isShapeRead(const torch::jit::Node *node);
 /// aten::add, aten::sub, aten::mul, aten::div.
 bool isBasicArithmetic(c10::Symbol kind);
 
+/// Whether `node` is a dropout (aten::dropout, feature_dropout,
+/// alpha_dropout, feature_alpha_dropout, or their in-place forms) whose
+/// `train` argument is the constant false: it draws nothing, and returns
+/// its input. (torch's Node::isNondeterministic says so of aten::dropout
+/// alone.)
+bool isDropoutOutsideTraining(const torch::jit::Node *node);
+
 /// Whether the schema of `node` says it writes to its argument `index`.
 bool writesArgument(const torch::jit::Node *node, size_t index);
 

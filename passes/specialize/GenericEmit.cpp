@@ -55,9 +55,11 @@ Node *Specializer::emit(Node *node, const Node *source,
   insertRaw(node, source);
   // A node whose scripted operation is deterministic is: that operation's
   // `train` argument, if any, was a constant, and is the same constant here.
+  // A dropout outside training draws nothing, in-place or not.
   bool random = operatorOf && !factsOf(operatorOf).nondeterministic
                     ? false
-                    : node->isNondeterministic();
+                    : node->isNondeterministic() &&
+                          !isDropoutOutsideTraining(node);
   evaluator_.emitted(node, operatorOf, random);
   return node;
 }
@@ -162,7 +164,8 @@ const Specializer::OperationFacts &Specializer::factsOf(const Node *node) {
     unsupported(node, "no overload takes these arguments (" +
                           inputTypes(node) + ")");
   OperationFacts facts;
-  facts.nondeterministic = node->isNondeterministic();
+  facts.nondeterministic =
+      node->isNondeterministic() && !isDropoutOutsideTraining(node);
   facts.sideEffects = node->hasSideEffects();
   for (const Value *output : node->outputs())
     facts.producesTensorOrObject |= containsTensorOrObject(output->type());
