@@ -7,10 +7,13 @@
 // which costs more than the rest of the stage on an unrolled loop; where it
 // cannot change the outcome it is left out:
 //   - dead-code elimination without alias analysis differs only in what it
-//     keeps of operations that write to their inputs (all of them): with
-//     none in the graph, it removes the same;
+//     keeps of operations that write to their inputs (all of them): where
+//     each of them is kept for its outputs anyway (no writes, or resnet's
+//     relu_), it removes the same, and a block without nested blocks is
+//     swept here, backwards, at ~1k instructions per node (torch's: ~2.5k);
 //   - pooling needs it only for constants of mutable types (tensors, lists),
-//     whose merging could change what aliases what; with none, constants
+//     whose merging could change what aliases what; with none, or none but
+//     lists of numbers where nothing writes anything but tensors, constants
 //     are pooled here the way ConstantPooling pools them.
 //
 //===----------------------------------------------------------------------===//
@@ -31,32 +34,37 @@ using namespace torch::jit;
 
 namespace {
 
-/// Whether a node in `block` (or in its nodes' blocks) may write to one of
-/// its inputs: an operator whose schema says so, or a node without a schema
-/// other than the structural ones the specializer emits.
+/// Whether `node` may write to one of its inputs: an operator whose schema
+/// says so, or a node without a schema other than the structural ones the
+/// specializer emits.
+bool mayWrite(const Node *node) {
+  switch (node->kind()) {
+  case prim::Constant:
+  case prim::If:
+  case prim::ListConstruct:
+  case prim::ListUnpack:
+  case prim::TupleConstruct:
+  case prim::TupleUnpack:
+  case prim::DictConstruct:
+  case prim::GetAttr:
+  case prim::RaiseException:
+  case prim::unchecked_cast:
+  case prim::Uninitialized:
+    return false;
+  default:
+    break;
+  }
+  const FunctionSchema *schema = node->maybeSchema();
+  return !schema || schema->is_mutable();
+}
+
+/// Whether a node in `block` (or in its nodes' blocks) may write.
 bool mayWrite(const Block *block) {
   for (const Node *node : block->nodes()) {
     for (const Block *inner : node->blocks())
       if (mayWrite(inner))
         return true;
-    switch (node->kind()) {
-    case prim::Constant:
-    case prim::If:
-    case prim::ListConstruct:
-    case prim::ListUnpack:
-    case prim::TupleConstruct:
-    case prim::TupleUnpack:
-    case prim::DictConstruct:
-    case prim::GetAttr:
-    case prim::RaiseException:
-    case prim::unchecked_cast:
-    case prim::Uninitialized:
-      continue;
-    default:
-      break;
-    }
-    const FunctionSchema *schema = node->maybeSchema();
-    if (!schema || schema->is_mutable())
+    if (mayWrite(node))
       return true;
   }
   return false;
@@ -86,13 +94,18 @@ bool isImmutable(const c10::TypePtr &type) {
 }
 
 /// Whether every constant in `block` (or in its nodes' blocks) is of an
-/// immutable type.
-bool constantsImmutable(const Block *block) {
+/// immutable type, or (with `listsUnwritten`) a list of them.
+bool constantsImmutable(const Block *block, bool listsUnwritten) {
   for (const Node *node : block->nodes()) {
     for (const Block *inner : node->blocks())
-      if (!constantsImmutable(inner))
+      if (!constantsImmutable(inner, listsUnwritten))
         return false;
-    if (node->kind() == prim::Constant && !isImmutable(node->output()->type()))
+    if (node->kind() != prim::Constant)
+      continue;
+    const c10::TypePtr &type = node->output()->type();
+    bool list = listsUnwritten && type->kind() == c10::TypeKind::ListType &&
+                isImmutable(type->containedType(0));
+    if (!list && !isImmutable(type))
       return false;
   }
   return true;
@@ -129,13 +142,62 @@ bool hasNestedBlocks(const Block *block) {
   return false;
 }
 
-/// What torch's dead-code elimination without alias analysis keeps whatever
-/// uses its outputs: side effects, and writes it cannot follow.
-bool keptForItself(const Node *node) {
-  if (node->hasSideEffects() || node->kind() == prim::SetAttr)
-    return true;
-  const FunctionSchema *schema = node->maybeSchema();
-  return schema && schema->is_mutable();
+/// The nodes of a block without nested blocks that torch's dead-code
+/// elimination without alias analysis removes, and the values it keeps.
+struct Sweep {
+  std::unordered_set<const Value *> live;
+  std::vector<Node *> dead; ///< last first
+  /// A node that writes to an input was kept for that alone (nothing live
+  /// uses its outputs): alias analysis might find its write dead.
+  bool writeKeptForItself = false;
+};
+
+Sweep sweep(Block *block) {
+  // Backwards: a node is live when it has side effects or writes, or a live
+  // node (or the block's return) uses one of its outputs; a live node's
+  // inputs live.
+  Sweep result;
+  result.live.insert(block->outputs().begin(), block->outputs().end());
+  for (Node *node : block->nodes().reverse()) {
+    bool used = false;
+    for (const Value *output : node->outputs())
+      used = used || result.live.count(output) != 0;
+    if (!used && (node->hasSideEffects() || node->kind() == prim::SetAttr)) {
+      used = true;
+    } else if (!used) {
+      const FunctionSchema *schema = node->maybeSchema();
+      used = schema && schema->is_mutable();
+      result.writeKeptForItself |= used;
+    }
+    if (!used) {
+      result.dead.push_back(node);
+      continue;
+    }
+    result.live.insert(node->inputs().begin(), node->inputs().end());
+  }
+  return result;
+}
+
+/// Whether a node in `block` (or nested) may write to something other than
+/// a tensor (a list, a dict, an object), or to anything at all (no schema,
+/// conservative aliasing): with none, constant lists of numbers are never
+/// written, and equal ones can be one.
+bool mayWriteBesidesTensors(const Block *block) {
+  for (const Node *node : block->nodes()) {
+    for (const Block *inner : node->blocks())
+      if (mayWriteBesidesTensors(inner))
+        return true;
+    if (!mayWrite(node))
+      continue;
+    const Operator *op = node->maybeOperator();
+    if (!op || op->aliasAnalysisKind() == c10::AliasAnalysisKind::CONSERVATIVE)
+      return true;
+    for (const c10::Argument &argument : op->schema().arguments())
+      if (argument.alias_info() && argument.alias_info()->isWrite() &&
+          argument.type()->kind() != c10::TypeKind::TensorType)
+        return true;
+  }
+  return false;
 }
 
 } // namespace
@@ -148,24 +210,10 @@ void eliminateDeadCode(
     EliminateDeadCode(block, beforeDeleting ? beforeDeleting : [](auto &) {});
     return;
   }
-  // Backwards: a node is live when it is kept for itself or a live node (or
-  // the block's return) uses one of its outputs; a live node's inputs live.
-  std::unordered_set<const Value *> live(block->outputs().begin(),
-                                         block->outputs().end());
-  std::vector<Node *> dead;
-  for (Node *node : block->nodes().reverse()) {
-    bool used = keptForItself(node);
-    for (const Value *output : node->outputs())
-      used = used || live.count(output) != 0;
-    if (!used) {
-      dead.push_back(node);
-      continue;
-    }
-    live.insert(node->inputs().begin(), node->inputs().end());
-  }
+  Sweep swept = sweep(block);
   if (beforeDeleting)
-    beforeDeleting(live);
-  for (Node *node : dead) // last first: their users are gone before them
+    beforeDeleting(swept.live);
+  for (Node *node : swept.dead) // last first: their users are gone before them
     node->destroy();
 }
 
@@ -173,11 +221,22 @@ void cleanupFlatGraph(std::shared_ptr<Graph> &graph) {
   // No common-subexpression elimination: a trace has none, and torch 1.13's
   // merges two reads of a list across an in-place write to one of its
   // elements (test/differential/regressions.py).
-  if (mayWrite(graph->block()))
-    EliminateDeadCode(graph);
-  else
-    eliminateDeadCode(graph->block());
-  if (constantsImmutable(graph->block())) {
+  // With writes, alias analysis decides which are dead; unless every write
+  // is used anyway (resnet's relu_), when both remove the same.
+  bool writes = mayWrite(graph->block());
+  bool swept = false;
+  if (!hasNestedBlocks(graph->block())) {
+    Sweep dead = sweep(graph->block());
+    if (!dead.writeKeptForItself) {
+      for (Node *node : dead.dead)
+        node->destroy();
+      swept = true;
+    }
+  }
+  if (!swept)
+    writes ? EliminateDeadCode(graph) : eliminateDeadCode(graph->block());
+  bool listsUnwritten = !writes || !mayWriteBesidesTensors(graph->block());
+  if (constantsImmutable(graph->block(), listsUnwritten)) {
     std::unordered_set<Node *, HashNode, EqualNode> seen;
     poolImmutableConstants(graph->block(), seen);
   } else {
