@@ -254,6 +254,13 @@ c10::optional<std::vector<int64_t>> nativeOutputSizes(Symbol kind,
     return convolutionOutputSizes(/*general=*/false, stack);
   if (kind == aten::_convolution || kind == aten::convolution)
     return convolutionOutputSizes(/*general=*/true, stack);
+  // max(Tensor) and min(Tensor): a 0-dim result; an empty or complex input
+  // is left to the kernel, which refuses it.
+  if ((kind == aten::max || kind == aten::min) && stack.size() == 1) {
+    const at::Tensor &input = stack[0].toTensor();
+    if (input.numel() > 0 && !input.is_complex())
+      return std::vector<int64_t>{};
+  }
   return c10::nullopt;
 }
 
@@ -368,9 +375,15 @@ bool ShapeFunctions::registered(const Node *node, const FunctionSchema &schema,
                                 const DtypeProbe &outputDtype, Stack &stack) {
   auto cached = code_.find(&schema);
   if (cached == code_.end()) {
+    // torch's shape functions are for aten and prim operators; the first
+    // lookup compiles all of them (~0.1 s), which another library's operator
+    // (torchvision::nms) need not pay for.
+    const std::string &name = schema.name();
+    bool builtin = name.rfind("aten::", 0) == 0 || name.rfind("prim::", 0) == 0;
     std::shared_ptr<Code> code;
-    if (auto graph = shapeComputeGraphForSchema(schema))
-      code = std::make_shared<Code>(*graph, "shape");
+    if (builtin)
+      if (auto graph = shapeComputeGraphForSchema(schema))
+        code = std::make_shared<Code>(*graph, "shape");
     cached = code_.emplace(&schema, std::move(code)).first;
   }
   if (!cached->second)

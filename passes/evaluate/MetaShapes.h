@@ -26,7 +26,8 @@ namespace s2t {
 namespace evaluate {
 
 /// Output sizes of common operators that have no meta kernel in LibTorch
-/// 1.13 (keepsInputSizes operators, conv1d/2d/3d, convolution), computed here
+/// 1.13 (keepsInputSizes operators, conv1d/2d/3d, convolution, the full
+/// reductions max(Tensor) and min(Tensor)), computed here
 /// because torch's shape-function registry takes about 0.15 s to compile on
 /// first use. `stack` holds the operator's inputs. None when the arguments
 /// are not the plain case these formulas know, or would make the kernel

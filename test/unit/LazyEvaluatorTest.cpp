@@ -206,6 +206,20 @@ TEST(LazyEvaluatorTest, NativeOutputSizes) {
 
   // An operator the formulas do not know.
   EXPECT_FALSE(s2t::evaluate::nativeOutputSizes(aten::mm, stack).has_value());
+
+  // The full reductions max(Tensor) and min(Tensor): a 0-dim result, as the
+  // CPU kernel's; an empty input is refused by the kernel, so not answered.
+  at::Tensor values = at::tensor({3.0f, -1.0f, 2.0f});
+  for (Symbol reduction : {aten::max, aten::min}) {
+    Stack input{meta({3})};
+    auto reduced = s2t::evaluate::nativeOutputSizes(reduction, input);
+    ASSERT_TRUE(reduced.has_value());
+    EXPECT_EQ(*reduced,
+              (reduction == aten::max ? values.max() : values.min()).sizes().vec());
+    Stack empty{meta({0, 2})};
+    EXPECT_FALSE(s2t::evaluate::nativeOutputSizes(reduction, empty).has_value());
+    EXPECT_ANY_THROW(at::empty({0, 2}).max());
+  }
 }
 
 //===----------------------------------------------------------------------===//
