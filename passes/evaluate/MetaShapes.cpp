@@ -291,12 +291,26 @@ c10::optional<Stack> nativeMultiHeadAttention(const Stack &stack) {
 
 c10::optional<at::ScalarType> standInOutputDtype(const RunOperator &run,
                                                  const Stack &stack) {
+  // A zero-filled CPU tensor of `tensor`'s rank and dtype, every size 1: a
+  // valid index too.
+  auto standIn = [](const at::Tensor &tensor) {
+    return at::zeros(std::vector<int64_t>(tensor.dim(), 1),
+                     tensor.options().device(c10::kCPU));
+  };
   Stack standIns;
   for (const IValue &value : stack) {
     if (value.isTensor() && value.toTensor().defined()) {
-      const at::Tensor &tensor = value.toTensor();
-      standIns.emplace_back(at::zeros(std::vector<int64_t>(tensor.dim(), 1),
-                                      tensor.options().device(c10::kCPU)));
+      standIns.emplace_back(standIn(value.toTensor()));
+    } else if (value.isList() && containsTensor(value.type())) {
+      // Tensor[] and Tensor?[] (aten::index's indices, aten::cat's inputs).
+      c10::impl::GenericList list(value.toList().elementType());
+      for (const IValue &element : value.toList()) {
+        if (element.isTensor() && element.toTensor().defined())
+          list.push_back(standIn(element.toTensor()));
+        else
+          list.push_back(element);
+      }
+      standIns.emplace_back(std::move(list));
     } else if (value.isDevice()) {
       standIns.emplace_back(c10::Device(c10::kCPU));
     } else {

@@ -154,6 +154,27 @@ TEST(LazyEvaluatorTest, MetadataWithoutKernels) {
   EXPECT_EQ(e.evaluator.kernelsRun(), 2);
 }
 
+// Indexing a float table with long indices mixes dtypes, which the meta
+// kernel's answer is confirmed on (stand-ins on the CPU). The stand-ins of
+// the indices, inside a list, were left meta tensors, the confirmation
+// failed, and the table and everything before it ran for real: the relative
+// position tables of swin_v2_t, maxvit_t and mvit_v2_s ran ~900-2,200
+// kernels for no data decision.
+TEST(LazyEvaluatorTest, IndexingByTensorsNeedsNoKernel) {
+  Evaluated e(R"IR(
+graph(%x : Tensor, %i : Tensor):
+  %l : Tensor?[] = prim::ListConstruct(%i)
+  %y : Tensor = aten::index(%x, %l)
+  return (%y)
+)IR",
+              {at::ones({5, 3}), at::tensor({4, 0, 2, 1}, at::kLong).view({2, 2})});
+  at::Tensor y = e.meta("y");
+  EXPECT_EQ(y.sizes(), at::IntArrayRef({2, 2, 3}));
+  EXPECT_EQ(y.scalar_type(), at::kFloat);
+  EXPECT_EQ(e.evaluator.kernelsRun(), 0);
+  EXPECT_EQ(e.failures, 0);
+}
+
 TEST(LazyEvaluatorTest, ReadingDataRunsKernels) {
   Evaluated e(R"IR(
 graph(%x : Tensor):
