@@ -309,9 +309,10 @@ c10::optional<int64_t> pooledSize(int64_t input, int64_t kernel,
 
 /// max_pool2d (self, kernel_size, stride, padding, dilation, ceil_mode),
 /// avg_pool2d (self, kernel_size, stride, padding, ceil_mode,
-/// count_include_pad, divisor_override) and max_pool1d (as max_pool2d, in
-/// one dimension): on a contiguous float or double input of one or two
-/// batch dimensions (C, H, W or N, C, H, W) whose non-batch dimensions are
+/// count_include_pad, divisor_override), max_pool1d and max_pool3d (as
+/// max_pool2d, in one and three dimensions; video models pool in 3-d): on a
+/// contiguous float or double input of one or two batch dimensions
+/// (C, H, W or N, C, H, W for two spatial ones) whose non-batch dimensions are
 /// not empty, the output is contiguous (the input suggests the contiguous
 /// memory format) of the pooled sizes. max_pool1d on an input that
 /// requires grad returns a view of max_pool1d_with_indices' output: left to
@@ -319,7 +320,7 @@ c10::optional<int64_t> pooledSize(int64_t input, int64_t kernel,
 c10::optional<IValue> pool(c10::string_view name,
                            const torch::jit::Stack &stack) {
   bool average = name == "avg_pool2d";
-  size_t spatial = name == "max_pool1d" ? 1 : 2;
+  size_t spatial = name == "max_pool1d" ? 1 : name == "max_pool3d" ? 3 : 2;
   size_t arguments = average ? 7 : 6;
   if (stack.size() != arguments || !stack[0].isTensor())
     return c10::nullopt;
@@ -611,7 +612,8 @@ MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
     if (name == "mean" && overload == "dim")
       return MetaFormulas::Formula::Mean;
     if (overload.empty()) {
-      if (name == "max_pool2d" || name == "avg_pool2d" || name == "max_pool1d")
+      if (name == "max_pool2d" || name == "avg_pool2d" ||
+          name == "max_pool1d" || name == "max_pool3d")
         return MetaFormulas::Formula::Pool;
       if (name == "adaptive_avg_pool2d")
         return MetaFormulas::Formula::AdaptivePool;

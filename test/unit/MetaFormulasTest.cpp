@@ -495,6 +495,35 @@ TEST(MetaFormulasTest, MaxPool1dIsTheKernel) {
   EXPECT_GT(answered, 200);
 }
 
+// s3d and mvit_v2_s pool in three dimensions, which has no meta kernel in
+// LibTorch 1.13: without a formula, everything before it ran for real.
+TEST(MetaFormulasTest, MaxPool3dIsTheKernel) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto maxPool = operatorNamed("aten::max_pool3d", "");
+  ASSERT_TRUE(maxPool);
+  int answered = 0;
+  for (const Ints &shape :
+       std::vector<Ints>{{1, 2, 5, 6, 7}, {2, 4, 4, 5}, {1, 1, 1, 1, 1}, {2, 0, 3, 3, 3}})
+    for (const Ints &kernel : std::vector<Ints>{{1}, {2}, {3, 2, 1}})
+      for (const Ints &stride : std::vector<Ints>{{}, {1}, {2, 1, 2}})
+        for (int64_t padding : {0, 1})
+          for (int64_t dilation : {1, 2})
+            for (bool ceilMode : {false, true})
+              for (at::ScalarType dtype : {at::kFloat, at::kDouble})
+                for (bool grad : {false, true}) {
+                  Stack inputs{metaTensor(shape, dtype, grad),
+                               kernel,
+                               stride,
+                               Ints{padding},
+                               Ints{dilation},
+                               ceilMode};
+                  answered +=
+                      answersWhereTheKernelDoes(formulas, *maxPool, inputs);
+                }
+  EXPECT_GT(answered, 300);
+}
+
 TEST(MetaFormulasTest, AdaptiveAveragePoolingIsTheKernel) {
   NoBacktraces quickErrors;
   MetaFormulas formulas;
