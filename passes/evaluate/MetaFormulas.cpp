@@ -87,15 +87,15 @@ c10::optional<std::vector<int64_t>> broadcast(c10::IntArrayRef a,
 bool anyRequiresGrad(const torch::jit::Stack &inputs) {
   if (!at::GradMode::is_enabled())
     return false;
-  auto requires = [](const at::Tensor &tensor) {
+  auto requiresGrad = [](const at::Tensor &tensor) {
     return tensor.defined() && tensor.requires_grad();
   };
   for (const IValue &input : inputs) {
-    if (input.isTensor() && requires(input.toTensor()))
+    if (input.isTensor() && requiresGrad(input.toTensor()))
       return true;
     if (input.isTensorList())
       for (const at::Tensor &tensor : input.toTensorVector())
-        if (requires(tensor))
+        if (requiresGrad(tensor))
           return true;
   }
   return false;

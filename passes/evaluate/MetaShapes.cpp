@@ -304,7 +304,7 @@ c10::optional<at::ScalarType> standInOutputDtype(const RunOperator &run,
     } else if (value.isList() && containsTensor(value.type())) {
       // Tensor[] and Tensor?[] (aten::index's indices, aten::cat's inputs).
       c10::impl::GenericList list(value.toList().elementType());
-      for (const IValue &element : value.toList()) {
+      for (IValue element : value.toList()) { // elements are proxies
         if (element.isTensor() && element.toTensor().defined())
           list.push_back(standIn(element.toTensor()));
         else
