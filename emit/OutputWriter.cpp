@@ -19,7 +19,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
+#include <ostream>
+#include <streambuf>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -119,6 +120,73 @@ void writeTo(std::ostream &stream, const std::string &path,
   }
 }
 
+/// Writes all of `bytes` to `fd`; false with errno set if it cannot.
+bool writeAll(int fd, const char *bytes, size_t size) {
+  while (size > 0) {
+    ssize_t wrote = ::write(fd, bytes, size);
+    if (wrote < 0 && errno == EINTR)
+      continue;
+    if (wrote <= 0) {
+      if (wrote == 0)
+        errno = EIO;
+      return false;
+    }
+    bytes += wrote;
+    size -= static_cast<size_t>(wrote);
+  }
+  return true;
+}
+
+/// A stream buffer over a file that never fails: the first write error (a
+/// full disk, a file size limit) is remembered, the bytes after it dropped,
+/// and the owner reports it once writing is over. LibTorch's archive writer
+/// throws when its stream fails, and throws again from its destructor while
+/// that unwinds: std::terminate, with the temporary file left behind.
+class FileBuffer : public std::streambuf {
+public:
+  explicit FileBuffer(int fd) : fd_(fd) { setp(buffer_, buffer_ + kSize); }
+  FileBuffer(const FileBuffer &) = delete;
+  FileBuffer &operator=(const FileBuffer &) = delete;
+
+  /// Writes what is buffered; the errno of the first failed write, or 0.
+  int flush() {
+    write(pbase(), static_cast<size_t>(pptr() - pbase()));
+    setp(buffer_, buffer_ + kSize);
+    return error_;
+  }
+
+protected:
+  int_type overflow(int_type c) override {
+    flush();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char *bytes, std::streamsize size) override {
+    if (size < static_cast<std::streamsize>(kSize))
+      return std::streambuf::xsputn(bytes, size);
+    flush(); // a tensor's storage: written as it is, not copied
+    write(bytes, static_cast<size_t>(size));
+    return size;
+  }
+  int sync() override {
+    flush();
+    return 0;
+  }
+
+private:
+  static constexpr size_t kSize = 1 << 16;
+  void write(const char *bytes, size_t size) {
+    if (error_ == 0 && !writeAll(fd_, bytes, size))
+      error_ = errno;
+  }
+  int fd_;
+  int error_ = 0;
+  char buffer_[kSize];
+};
+
 /// `path` with its links followed, or `path` itself if it does not exist.
 std::string resolveLinks(const std::string &path) {
   char *resolved = ::realpath(path.c_str(), nullptr);
@@ -154,39 +222,37 @@ struct PendingFile::Impl {
   std::string target;    ///< with its links followed; renamed over by keep()
   std::string temporary; ///< empty: written in place
   std::optional<RemoveOnSignal> removeOnSignal;
-  std::ofstream file;
+  int fd = -1; ///< the temporary file's
+  std::optional<FileBuffer> buffer;
+  std::optional<std::ostream> file;
   std::ostringstream memory;
   bool kept = false;
 
   /// Writes the bytes made in memory into the target, which is not replaced.
   void writeInPlace() {
     std::string bytes = memory.str();
-    int fd = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0)
+    int out = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (out < 0)
       cannotWrite(path);
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
-      if (wrote < 0 && errno == EINTR)
-        continue;
-      if (wrote <= 0) {
-        int error = errno;
-        ::close(fd);
-        errno = error;
-        cannotWrite(path);
-      }
-      done += static_cast<size_t>(wrote);
+    if (!writeAll(out, bytes.data(), bytes.size())) {
+      int error = errno;
+      ::close(out);
+      errno = error;
+      cannotWrite(path);
     }
-    if (::close(fd) != 0)
+    if (::close(out) != 0)
       cannotWrite(path);
   }
 
   /// Completes the temporary file and renames it over the target.
   void renameIntoPlace() {
-    errno = 0;
-    file.close();
-    if (file.fail())
+    int error = buffer->flush();
+    int closed = ::close(fd);
+    fd = -1;
+    if (error != 0 || closed != 0) {
+      errno = error != 0 ? error : errno;
       cannotWrite(path);
+    }
     if (std::rename(temporary.c_str(), target.c_str()) != 0)
       cannotWrite(path);
   }
@@ -207,23 +273,26 @@ PendingFile::PendingFile(const std::string &path) : impl_(new Impl) {
   impl.temporary =
       impl.target + ".s2t-tmp-" + std::to_string(static_cast<long>(::getpid()));
   impl.removeOnSignal.emplace(impl.temporary);
-  impl.file.open(impl.temporary, std::ios::binary);
-  if (!impl.file)
+  impl.fd = ::open(impl.temporary.c_str(),
+                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (impl.fd < 0)
     cannotWrite(path, std::string("cannot create a file there (") +
                           std::strerror(errno) + ")");
+  impl.buffer.emplace(impl.fd);
+  impl.file.emplace(&*impl.buffer);
 }
 
 PendingFile::~PendingFile() {
-  if (!impl_->kept && !impl_->temporary.empty()) {
-    impl_->file.close();
+  if (impl_->fd >= 0)
+    ::close(impl_->fd);
+  if (!impl_->kept && !impl_->temporary.empty())
     std::remove(impl_->temporary.c_str());
-  }
 }
 
 std::ostream &PendingFile::stream() {
   if (impl_->temporary.empty())
     return impl_->memory;
-  return impl_->file;
+  return *impl_->file;
 }
 
 void PendingFile::keep() {
