@@ -77,15 +77,20 @@ c10::IValue AttributeCopies::share(const c10::IValue &value) {
   return value;
 }
 
+AttributeCopies::Storage *
+AttributeCopies::sharedStorageOf(const at::Tensor &tensor) {
+  if (!isOnStorage(tensor))
+    return nullptr;
+  auto it = storages_.find(tensor.storage().unsafeGetStorageImpl());
+  return it == storages_.end() || it->second.copy ? nullptr : &it->second;
+}
+
 void AttributeCopies::noteResult(const c10::IValue &value) {
   if (!sharesMemory())
     return;
   forEachTensor(value, [&](const at::Tensor &tensor) {
-    if (!isOnStorage(tensor))
-      return;
-    auto it = storages_.find(tensor.storage().unsafeGetStorageImpl());
-    if (it != storages_.end() && !it->second.copy)
-      it->second.holders.emplace_back(tensor.getIntrusivePtr());
+    if (Storage *storage = sharedStorageOf(tensor))
+      storage->holders.emplace_back(tensor.getIntrusivePtr());
   });
 }
 
@@ -93,11 +98,8 @@ void AttributeCopies::beforeWrite(const c10::IValue &value) {
   if (!sharesMemory())
     return;
   forEachTensor(value, [&](const at::Tensor &tensor) {
-    if (!isOnStorage(tensor))
-      return;
-    auto it = storages_.find(tensor.storage().unsafeGetStorageImpl());
-    if (it != storages_.end() && !it->second.copy)
-      copy(it->second);
+    if (Storage *storage = sharedStorageOf(tensor))
+      copy(*storage);
   });
 }
 

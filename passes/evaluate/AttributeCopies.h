@@ -49,6 +49,8 @@ private:
                                         c10::UndefinedTensorImpl>>
         holders;
   };
+  /// The attribute storage `tensor` is on, if not copied yet; else null.
+  Storage *sharedStorageOf(const at::Tensor &tensor);
   void copy(Storage &storage);
 
   std::unordered_map<const c10::StorageImpl *, Storage> storages_;
