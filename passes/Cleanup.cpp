@@ -150,6 +150,11 @@ struct Sweep {
   /// A node that writes to an input was kept for that alone (nothing live
   /// uses its outputs): alias analysis might find its write dead.
   bool writeKeptForItself = false;
+
+  void destroyDead() {
+    for (Node *node : dead) // last first: their users are gone before them
+      node->destroy();
+  }
 };
 
 Sweep sweep(Block *block) {
@@ -213,28 +218,24 @@ void eliminateDeadCode(
   Sweep swept = sweep(block);
   if (beforeDeleting)
     beforeDeleting(swept.live);
-  for (Node *node : swept.dead) // last first: their users are gone before them
-    node->destroy();
+  swept.destroyDead();
 }
 
 void cleanupFlatGraph(std::shared_ptr<Graph> &graph) {
   // No common-subexpression elimination: a trace has none, and torch 1.13's
   // merges two reads of a list across an in-place write to one of its
   // elements (test/differential/regressions.py).
-  // With writes, alias analysis decides which are dead; unless every write
-  // is used anyway (resnet's relu_), when both remove the same.
+  // Without alias analysis, every write is kept; with it, a write nothing
+  // reads after is dead. Where every write is kept for its outputs anyway
+  // (none, or resnet's relu_), both remove the same: the sweep does.
   bool writes = mayWrite(graph->block());
-  bool swept = false;
-  if (!hasNestedBlocks(graph->block())) {
-    Sweep dead = sweep(graph->block());
-    if (!dead.writeKeptForItself) {
-      for (Node *node : dead.dead)
-        node->destroy();
-      swept = true;
-    }
+  if (hasNestedBlocks(graph->block())) {
+    writes ? EliminateDeadCode(graph) : EliminateDeadCode(graph->block());
+  } else if (Sweep swept = sweep(graph->block()); !swept.writeKeptForItself) {
+    swept.destroyDead();
+  } else {
+    EliminateDeadCode(graph);
   }
-  if (!swept)
-    writes ? EliminateDeadCode(graph) : eliminateDeadCode(graph->block());
   bool listsUnwritten = !writes || !mayWriteBesidesTensors(graph->block());
   if (constantsImmutable(graph->block(), listsUnwritten)) {
     std::unordered_set<Node *, HashNode, EqualNode> seen;
