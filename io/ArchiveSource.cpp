@@ -3,7 +3,9 @@
 // Walks the top-level definitions of one code/ record the way LibTorch's
 // SourceImporter does (an optional `op_version_set = N` line, `import`
 // lines, then `class` and `def`), and checks each class body for the shapes
-// the importer assumes without checking (see the header). Anything the
+// the importer assumes without checking (see the header). Method bodies are
+// skipped with the lexer (ClassScanner); a record whose class level is not
+// what torch.jit.save writes is parsed in full instead. Anything the
 // importer itself rejects with an exception is left to it.
 //
 //===----------------------------------------------------------------------===//
@@ -31,11 +33,51 @@ namespace {
   conversionError(sourceLocation(range) + ": " + what);
 }
 
-/// The name of a single-target assignment `NAME ... = ...`, if it is one.
-std::optional<std::string> assignedName(const Assign &assign) {
-  if (assign.lhs_list().size() != 1 || assign.lhs().kind() != TK_VAR)
-    return std::nullopt;
-  return Var(assign.lhs()).name().name();
+/// What the checks read of one class-level assignment `LHS [: TYPE] [= VALUE]`.
+struct ClassAssign {
+  SourceRange range;               ///< the left-hand side's
+  std::optional<std::string> name; ///< a single target that is a name
+  bool typed = false;
+  std::optional<Expr> value;
+};
+
+/// What the checks read of one class: its base, its methods' names and its
+/// assignments. Method bodies are not part of it.
+struct ClassSummary {
+  std::string name;
+  bool hasBase = false;
+  std::optional<std::string> base; ///< the base, where it is a plain name
+  std::set<std::string> methods;
+  std::vector<ClassAssign> assigns;
+};
+
+/// The summary of a class the full parser parsed.
+ClassSummary summarize(const ClassDef &classDef) {
+  ClassSummary summary;
+  summary.name = classDef.name().name();
+  if (classDef.superclass().present()) {
+    summary.hasBase = true;
+    Expr superclass = classDef.superclass().get();
+    if (superclass.kind() == TK_VAR)
+      summary.base = Var(superclass).name().name();
+  }
+  for (const Stmt &statement : classDef.body()) {
+    if (statement.kind() == TK_DEF) {
+      summary.methods.insert(Def(statement).name().name());
+      continue;
+    }
+    if (statement.kind() != TK_ASSIGN)
+      continue;
+    Assign assign(statement);
+    ClassAssign entry{assign.range(), std::nullopt, assign.type().present(),
+                      std::nullopt};
+    if (assign.lhs_list().size() == 1 && assign.lhs().kind() == TK_VAR)
+      entry.name = Var(assign.lhs()).name().name();
+    if (assign.rhs().present())
+      entry.value = assign.rhs().get();
+    summary.assigns.push_back(std::move(entry));
+  }
+  return summary;
 }
 
 /// The string literals of `[ "a", "b", ]`, or nothing when the expression is
@@ -53,34 +95,26 @@ std::optional<std::vector<std::string>> stringList(const Expr &expr) {
 }
 
 /// A module or plain class: constants need their type, hooks their def.
-void checkClassBody(const ClassDef &classDef) {
-  const std::string className = classDef.name().name();
-  std::set<std::string> defs;
-  for (const Stmt &statement : classDef.body())
-    if (statement.kind() == TK_DEF)
-      defs.insert(Def(statement).name().name());
-  for (const Stmt &statement : classDef.body()) {
-    if (statement.kind() != TK_ASSIGN)
-      continue;
-    Assign assign(statement);
-    std::optional<std::string> name = assignedName(assign);
+void checkClassBody(const ClassSummary &summary) {
+  for (const ClassAssign &assign : summary.assigns) {
+    const std::optional<std::string> &name = assign.name;
     if (!name || *name == "__parameters__" || *name == "__buffers__" ||
         *name == "__annotations__")
       continue;
     if (*name == "__forward_hooks__" || *name == "__forward_pre_hooks__") {
-      if (!assign.rhs().present())
+      if (!assign.value)
         continue;
-      if (auto hooks = stringList(assign.rhs().get()))
+      if (auto hooks = stringList(*assign.value))
         for (const std::string &hook : *hooks)
-          if (!defs.count(hook))
-            reject(assign.range(), "class '" + className + "' lists hook '" +
-                                       hook + "' in " + *name +
-                                       " but defines no method of that name");
+          if (!summary.methods.count(hook))
+            reject(assign.range, "class '" + summary.name + "' lists hook '" +
+                                     hook + "' in " + *name +
+                                     " but defines no method of that name");
       continue;
     }
-    if (assign.rhs().present() && !assign.type().present())
-      reject(assign.range(),
-             "class '" + className + "' assigns '" + *name +
+    if (assign.value && !assign.typed)
+      reject(assign.range,
+             "class '" + summary.name + "' assigns '" + *name +
                  "' without a type; a class constant is saved as '" + *name +
                  " : Final[T] = VALUE'");
   }
@@ -89,34 +123,26 @@ void checkClassBody(const ClassDef &classDef) {
 /// NamedTuple fields are `name : T` or `name : T = DEFAULT`; Enum members
 /// are `NAME = VALUE`. Refuses the first assignment without the part the
 /// importer reads (`typed`: the type, else the value).
-void checkEachAssignHas(const ClassDef &classDef, bool typed,
+void checkEachAssignHas(const ClassSummary &summary, bool typed,
                         const std::string &what) {
-  for (const Stmt &statement : classDef.body()) {
-    if (statement.kind() != TK_ASSIGN)
-      continue;
-    Assign assign(statement);
-    if (!(typed ? assign.type().present() : assign.rhs().present()))
-      reject(assign.range(), what);
-  }
+  for (const ClassAssign &assign : summary.assigns)
+    if (!(typed ? assign.typed : assign.value.has_value()))
+      reject(assign.range, what);
 }
 
-void checkClass(const ClassDef &classDef) {
-  std::string base;
-  if (classDef.superclass().present()) {
-    Expr superclass = classDef.superclass().get();
-    if (superclass.kind() != TK_VAR)
-      return; // the importer rejects it
-    base = Var(superclass).name().name();
-  }
+void checkClass(const ClassSummary &summary) {
+  if (summary.hasBase && !summary.base)
+    return; // the importer rejects a base that is not a name
+  const std::string base = summary.base.value_or("");
   if (base.empty() || base == "Module")
-    checkClassBody(classDef);
+    checkClassBody(summary);
   else if (base == "NamedTuple")
-    checkEachAssignHas(classDef, /*typed=*/true,
-                       "NamedTuple '" + classDef.name().name() +
+    checkEachAssignHas(summary, /*typed=*/true,
+                       "NamedTuple '" + summary.name +
                            "' has a field without a type");
   else if (base == "Enum")
-    checkEachAssignHas(classDef, /*typed=*/false,
-                       "Enum '" + classDef.name().name() +
+    checkEachAssignHas(summary, /*typed=*/false,
+                       "Enum '" + summary.name +
                            "' has a member without a value");
 }
 
@@ -125,6 +151,158 @@ void skipLine(Lexer &lexer) {
   while (lexer.cur().kind != TK_NEWLINE && lexer.cur().kind != TK_EOF)
     lexer.next();
   lexer.nextIf(TK_NEWLINE);
+}
+
+/// Where the source leaves the shapes torch.jit.save writes, the scan stops
+/// and the record is parsed in full (parseClasses).
+struct UnexpectedShape {};
+
+/// Reads the classes of a code record as the importer's parser would, but
+/// skips method bodies with the lexer alone: they are most of the text, and
+/// the checks read none of them. Accepts only what torch.jit.save writes
+/// at class level (a multi-line `def`, `NAME[: TYPE] [= VALUE]`, expression
+/// lines); anything else throws UnexpectedShape.
+class ClassScanner {
+public:
+  explicit ClassScanner(Parser &parser)
+      : parser_(parser), lexer_(parser.lexer()) {}
+
+  std::vector<ClassSummary> scan() {
+    std::vector<ClassSummary> classes;
+    while (lexer_.cur().kind != TK_EOF) {
+      Token &token = lexer_.cur();
+      if (token.kind == TK_IMPORT ||
+          (token.kind == TK_IDENT && token.text() == "op_version_set"))
+        skipLine(lexer_);
+      else if (token.kind == TK_CLASS_DEF)
+        classes.push_back(scanClass());
+      else if (token.kind == TK_DEF)
+        skipFunction();
+      else
+        break; // the importer rejects it
+    }
+    return classes;
+  }
+
+private:
+  void expect(int kind) {
+    if (!lexer_.nextIf(kind))
+      throw UnexpectedShape();
+  }
+
+  /// `class NAME[(BASE)]:` and its indented statements.
+  ClassSummary scanClass() {
+    expect(TK_CLASS_DEF);
+    ClassSummary summary;
+    if (lexer_.cur().kind != TK_IDENT)
+      throw UnexpectedShape();
+    summary.name = lexer_.next().text();
+    if (lexer_.nextIf('(')) {
+      Expr base = parser_.parseExp();
+      summary.hasBase = true;
+      if (base.kind() == TK_VAR)
+        summary.base = Var(base).name().name();
+      expect(')');
+    }
+    expect(':');
+    expect(TK_INDENT);
+    do
+      scanStatement(summary);
+    while (!lexer_.nextIf(TK_DEDENT));
+    return summary;
+  }
+
+  void scanStatement(ClassSummary &summary) {
+    if (lexer_.cur().kind == TK_DEF) {
+      summary.methods.insert(skipFunction());
+      return;
+    }
+    if (lexer_.cur().kind != TK_IDENT)
+      throw UnexpectedShape();
+    Expr target = parser_.parseExp();
+    if (lexer_.nextIf(TK_NEWLINE))
+      return; // an expression on its own
+    ClassAssign assign{target.range(), std::nullopt, false, std::nullopt};
+    if (target.kind() == TK_VAR)
+      assign.name = Var(target).name().name();
+    if (lexer_.nextIf(':')) {
+      parser_.parseExp();
+      assign.typed = true;
+    }
+    if (lexer_.nextIf('='))
+      assign.value = parser_.parseExp();
+    else if (!assign.typed)
+      throw UnexpectedShape(); // a tuple target or an augmented assignment
+    expect(TK_NEWLINE);        // not a chain `a = b = c` or a tuple value
+    summary.assigns.push_back(std::move(assign));
+  }
+
+  /// Skips `def NAME(...) -> T:` and its indented body; the lexer emits no
+  /// NEWLINE or INDENT inside brackets. Returns NAME.
+  std::string skipFunction() {
+    expect(TK_DEF);
+    if (lexer_.cur().kind != TK_IDENT)
+      throw UnexpectedShape();
+    std::string name = lexer_.next().text();
+    while (lexer_.cur().kind != TK_INDENT) {
+      int kind = lexer_.next().kind;
+      if (kind == TK_NEWLINE || kind == TK_EOF)
+        throw UnexpectedShape(); // a one-line function
+    }
+    for (int depth = 0;;) {
+      int kind = lexer_.next().kind;
+      if (kind == TK_INDENT)
+        ++depth;
+      else if (kind == TK_DEDENT && --depth == 0)
+        return name;
+      else if (kind == TK_EOF)
+        throw UnexpectedShape();
+    }
+  }
+
+  Parser &parser_;
+  Lexer &lexer_;
+};
+
+/// The classes of `source` by the scan, or false where it stopped.
+bool scanClasses(const std::shared_ptr<Source> &source,
+                 std::vector<ClassSummary> &classes) {
+  try {
+    Parser parser(source);
+    classes = ClassScanner(parser).scan();
+    return true;
+  } catch (const UnexpectedShape &) {
+  } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
+  }
+  return false;
+}
+
+/// The classes of `source` by LibTorch's parser, as far as it parses.
+std::vector<ClassSummary> parseClasses(const std::shared_ptr<Source> &source) {
+  std::vector<ClassSummary> classes;
+  try {
+    Parser parser(source);
+    Lexer &lexer = parser.lexer();
+    while (lexer.cur().kind != TK_EOF) {
+      Token &token = lexer.cur();
+      if (token.kind == TK_IMPORT ||
+          (token.kind == TK_IDENT && token.text() == "op_version_set")) {
+        skipLine(lexer);
+      } else if (token.kind == TK_CLASS_DEF) {
+        classes.push_back(summarize(ClassDef(parser.parseClass())));
+      } else if (token.kind == TK_DEF) {
+        parser.parseFunction(/*is_method=*/false);
+      } else {
+        break; // the importer rejects it
+      }
+    }
+  } catch (const std::exception &e) {
+    rethrowIfOutOfMemory(e);
+    // Source that does not parse: torch::jit::load reports it (only if it
+    // needs this record, as it parses records on demand).
+  }
+  return classes;
 }
 
 [[noreturn]] void corruptDebugInfo(const std::string &recordName,
@@ -209,29 +387,12 @@ bool isArchiveSource(const std::string &recordName) {
 }
 
 void checkArchiveSource(const std::string &recordName, const std::string &text) {
-  std::vector<ClassDef> classes;
-  try {
-    Parser parser(std::make_shared<Source>(text, recordName, 1));
-    Lexer &lexer = parser.lexer();
-    while (lexer.cur().kind != TK_EOF) {
-      Token &token = lexer.cur();
-      if (token.kind == TK_IMPORT ||
-          (token.kind == TK_IDENT && token.text() == "op_version_set")) {
-        skipLine(lexer);
-      } else if (token.kind == TK_CLASS_DEF) {
-        classes.emplace_back(parser.parseClass());
-      } else if (token.kind == TK_DEF) {
-        parser.parseFunction(/*is_method=*/false);
-      } else {
-        break; // the importer rejects it
-      }
-    }
-  } catch (const std::exception &) {
-    // Source that does not parse: torch::jit::load reports it (only if it
-    // needs this record, as it parses records on demand).
-  }
-  for (const ClassDef &classDef : classes)
-    checkClass(classDef);
+  auto source = std::make_shared<Source>(text, recordName, 1);
+  std::vector<ClassSummary> classes;
+  if (!scanClasses(source, classes))
+    classes = parseClasses(source);
+  for (const ClassSummary &summary : classes)
+    checkClass(summary);
 }
 
 } // namespace s2t
