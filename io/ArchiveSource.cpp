@@ -38,7 +38,10 @@ struct ClassAssign {
   SourceRange range;               ///< the left-hand side's
   std::optional<std::string> name; ///< a single target that is a name
   bool typed = false;
-  std::optional<Expr> value;
+  bool valued = false;
+  /// The value's string literals, where it is a list of them (the hook
+  /// lists are; the scan reads no other value).
+  std::optional<std::vector<std::string>> strings;
 };
 
 /// What the checks read of one class: its base, its methods' names and its
@@ -50,6 +53,20 @@ struct ClassSummary {
   std::set<std::string> methods;
   std::vector<ClassAssign> assigns;
 };
+
+/// The string literals of `[ "a", "b", ]`, or nothing when the expression is
+/// something else (the importer throws on that itself).
+std::optional<std::vector<std::string>> stringList(const Expr &expr) {
+  if (expr.kind() != TK_LIST_LITERAL)
+    return std::nullopt;
+  std::vector<std::string> names;
+  for (const Expr &element : ListLiteral(expr).inputs()) {
+    if (element.kind() != TK_STRINGLITERAL)
+      return std::nullopt;
+    names.push_back(StringLiteral(element).text());
+  }
+  return names;
+}
 
 /// The summary of a class the full parser parsed.
 ClassSummary summarize(const ClassDef &classDef) {
@@ -69,29 +86,16 @@ ClassSummary summarize(const ClassDef &classDef) {
     if (statement.kind() != TK_ASSIGN)
       continue;
     Assign assign(statement);
-    ClassAssign entry{assign.range(), std::nullopt, assign.type().present(),
-                      std::nullopt};
+    ClassAssign entry{assign.range()};
     if (assign.lhs_list().size() == 1 && assign.lhs().kind() == TK_VAR)
       entry.name = Var(assign.lhs()).name().name();
-    if (assign.rhs().present())
-      entry.value = assign.rhs().get();
+    entry.typed = assign.type().present();
+    entry.valued = assign.rhs().present();
+    if (entry.valued)
+      entry.strings = stringList(assign.rhs().get());
     summary.assigns.push_back(std::move(entry));
   }
   return summary;
-}
-
-/// The string literals of `[ "a", "b", ]`, or nothing when the expression is
-/// something else (the importer throws on that itself).
-std::optional<std::vector<std::string>> stringList(const Expr &expr) {
-  if (expr.kind() != TK_LIST_LITERAL)
-    return std::nullopt;
-  std::vector<std::string> names;
-  for (const Expr &element : ListLiteral(expr).inputs()) {
-    if (element.kind() != TK_STRINGLITERAL)
-      return std::nullopt;
-    names.push_back(StringLiteral(element).text());
-  }
-  return names;
 }
 
 /// A module or plain class: constants need their type, hooks their def.
@@ -102,17 +106,15 @@ void checkClassBody(const ClassSummary &summary) {
         *name == "__annotations__")
       continue;
     if (*name == "__forward_hooks__" || *name == "__forward_pre_hooks__") {
-      if (!assign.value)
-        continue;
-      if (auto hooks = stringList(*assign.value))
-        for (const std::string &hook : *hooks)
+      if (assign.strings)
+        for (const std::string &hook : *assign.strings)
           if (!summary.methods.count(hook))
             reject(assign.range, "class '" + summary.name + "' lists hook '" +
                                      hook + "' in " + *name +
                                      " but defines no method of that name");
       continue;
     }
-    if (assign.value && !assign.typed)
+    if (assign.valued && !assign.typed)
       reject(assign.range,
              "class '" + summary.name + "' assigns '" + *name +
                  "' without a type; a class constant is saved as '" + *name +
@@ -126,7 +128,7 @@ void checkClassBody(const ClassSummary &summary) {
 void checkEachAssignHas(const ClassSummary &summary, bool typed,
                         const std::string &what) {
   for (const ClassAssign &assign : summary.assigns)
-    if (!(typed ? assign.typed : assign.value.has_value()))
+    if (!(typed ? assign.typed : assign.valued))
       reject(assign.range, what);
 }
 
@@ -219,22 +221,52 @@ private:
     }
     if (lexer_.cur().kind != TK_IDENT)
       throw UnexpectedShape();
-    Expr target = parser_.parseExp();
-    if (lexer_.nextIf(TK_NEWLINE))
-      return; // an expression on its own
-    ClassAssign assign{target.range(), std::nullopt, false, std::nullopt};
-    if (target.kind() == TK_VAR)
-      assign.name = Var(target).name().name();
+    ClassAssign assign;
+    int after = lexer_.lookahead().kind;
+    if (after == ':' || after == '=') {
+      Token name = lexer_.next();
+      assign.range = name.range;
+      assign.name = name.text();
+    } else {
+      Expr target = parser_.parseExp(); // `__annotations__["x"]`
+      if (lexer_.nextIf(TK_NEWLINE))
+        return; // an expression on its own
+      assign.range = target.range();
+    }
     if (lexer_.nextIf(':')) {
-      parser_.parseExp();
+      skipExpression(); // the type: only its presence is checked
       assign.typed = true;
     }
-    if (lexer_.nextIf('='))
-      assign.value = parser_.parseExp();
-    else if (!assign.typed)
+    if (lexer_.nextIf('=')) {
+      assign.valued = true;
+      if (assign.name && (*assign.name == "__forward_hooks__" ||
+                          *assign.name == "__forward_pre_hooks__"))
+        assign.strings = stringList(parser_.parseExp());
+      else
+        skipExpression();
+    } else if (!assign.typed) {
       throw UnexpectedShape(); // a tuple target or an augmented assignment
-    expect(TK_NEWLINE);        // not a chain `a = b = c` or a tuple value
+    }
+    expect(TK_NEWLINE); // not a chain `a = b = c`
     summary.assigns.push_back(std::move(assign));
+  }
+
+  /// Skips the tokens of an expression, up to an `=` or the end of the line
+  /// outside brackets; there must be one.
+  void skipExpression() {
+    int depth = 0, tokens = 0;
+    for (;; ++tokens) {
+      int kind = lexer_.cur().kind;
+      if (kind == TK_EOF || (depth == 0 && (kind == '=' || kind == TK_NEWLINE)))
+        break;
+      if (kind == '(' || kind == '[' || kind == '{')
+        ++depth;
+      else if (kind == ')' || kind == ']' || kind == '}')
+        --depth;
+      lexer_.next();
+    }
+    if (tokens == 0 || depth != 0)
+      throw UnexpectedShape();
   }
 
   /// Skips `def NAME(...) -> T:` and its indented body; the lexer emits no
