@@ -223,7 +223,23 @@ class Bench:
         for name, values in times.items():
             result[f"run_{name}"] = median(values)
             result[f"run_{name}_all"] = values
+        if model.kind == DETECTION:
+            self.log(f"  {n_threads(threads)}: first forward in a fresh process x{reps}")
+            for key, flags in (("first_forward", ()), ("first_forward_no_grad", ("--no-grad",))):
+                firsts = [self.first_forward(prepared, threads, flags) for _ in range(reps)]
+                result[key] = median(firsts)
+                result[f"{key}_all"] = firsts
         return result
+
+    def first_forward(self, prepared, threads, flags):
+        """Seconds of the eager model's first forward in a fresh process (the pass is
+        one: its kernels allocate everything for the first time), in grad mode as the
+        pass evaluates, or with --no-grad."""
+        script = os.path.join(REPO, "bench", "first_forward.py")
+        proc = subprocess.run([sys.executable, script, prepared.model.name, prepared.inputs,
+                               str(threads), *flags], env=thread_env(threads),
+                              capture_output=True, text=True, check=True)
+        return float(proc.stdout.split()[-1])
 
     def loop(self, n, archive, threads):
         out_dir = os.path.join(self.workdir, f"loop-{n}")

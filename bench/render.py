@@ -256,7 +256,12 @@ def report(results, info, args, doc_path, plot_path, total_seconds):
     lines += ["", f"Rows that name no thread count are taken at {DEFAULT_THREADS} thread; the "
               "detection row at each thread count of the run. \"n/a\": the end-to-end budget "
               "is for models that need no data decision, and a model whose conversion ran "
-              "kernels needed some. 1 KB is 1,000 bytes.", ""]
+              "kernels needed some. 1 KB is 1,000 bytes. The detection pass is a first run in "
+              "a fresh process (each kernel allocates its buffers for the first time); \"detection "
+              "pass, first forward\" sets it beside the model's first forward in a fresh process "
+              "(bench/first_forward.py), in grad mode as s2t's evaluator runs the program, with "
+              "the first forward without grad beside it; \"detection pass\" beside the warm eager "
+              "forward without grad.", ""]
     lines += ["## Pass time against tracing", ""] + pass_table(measured) + [""]
     lines += ["## End to end and peak memory against the floor", ""]
     lines += floor_tables(measured) + [""]
