@@ -42,7 +42,7 @@ void Specializer::walkGetAttr(const Node *node) {
   } else if (isModule && (value.isTensor() ||
                           containsTensorOrObject(value.type()))) {
     // Parameters and buffers stay attributes of the module, as in a trace.
-    Value *flat = out_->insertGetAttr(materialize(object, instance->type()), name);
+    Value *flat = insertGetAttr(materialize(object, instance->type()), name);
     flat->setType(node->output()->type());
     flat->node()->setSourceRange(node->sourceRange());
     evaluator_.setAttribute(flat, value);
@@ -78,12 +78,29 @@ Value *Specializer::materializeObject(const AV &av) {
   Value *parentValue =
       materialize(AV::object(parent->second.first, DecisionCategory::Constant),
                   parent->second.first->type());
-  Value *value = out_->insertGetAttr(parentValue, parent->second.second);
+  Value *value = insertGetAttr(parentValue, parent->second.second);
   value->setType(object->type());
   evaluator_.setKnown(value, av.value);
   moduleValues_[object.get()] = value;
   rememberUndo([this, key = object.get()] { moduleValues_.erase(key); });
   return value;
+}
+
+Value *Specializer::insertGetAttr(Value *object, const std::string &name) {
+  Node *node = out_->create(prim::GetAttr, {object});
+  node->s_(attr::name, name);
+  Value *value = node->output();
+  value->setType(object->type()->expectRef<ClassType>().getAttribute(name));
+  // Graph::insertGetAttr names each value after its attribute; the name of
+  // the previous holder (every conv's `weight`) is then renamed through a
+  // std::stringstream. Names of their own, as nameAfter's, rename nothing.
+  std::string base = name.find_first_not_of("0123456789") == std::string::npos
+                         ? "_" + name // a debug name is not a number
+                         : name;
+  auto [count, first] = attributeNames_.try_emplace(name, 0);
+  value->setDebugName(first ? base
+                            : base + "." + std::to_string(++count->second));
+  return out_->insertNode(node)->output();
 }
 
 void Specializer::walkCreateObject(const Node *node) {

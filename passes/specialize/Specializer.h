@@ -203,6 +203,10 @@ private:
   /// block (whose constants would not reach the code after it).
   torch::jit::Value *pooledConstant(const c10::IValue &value);
   torch::jit::Value *materializeObject(const AV &av);
+  /// `object.name` in the flat graph, as Graph::insertGetAttr, but named
+  /// `name.K` from the second read of an attribute of that name on.
+  torch::jit::Value *insertGetAttr(torch::jit::Value *object,
+                                   const std::string &name);
   torch::jit::Value *materializeAggregate(const AV &av);
   /// What walkGeneric asks of an operation of the scripted graph, found on
   /// its first walk (an unrolled loop walks its body once per iteration).
@@ -253,6 +257,8 @@ private:
   std::unordered_map<const torch::jit::Node *, OperationFacts> facts_;
   /// How many flat values were named after each scripted value (nameAfter).
   std::unordered_map<const torch::jit::Value *, int64_t> emittedNames_;
+  /// How many prim::GetAttr read an attribute of each name (insertGetAttr).
+  std::unordered_map<std::string, int64_t> attributeNames_;
   /// pooledConstant's constants, by the bits of their value.
   struct ScalarKey {
     int kind;
