@@ -12,8 +12,9 @@
 // The pooling, matrix, cat and mean formulas are those of structured kernels
 // that allocate their output contiguous when the input suggests the
 // contiguous memory format (a contiguous input does), with the kernel's
-// argument checks. test/unit/MetaFormulasTest.cpp compares each formula with
-// the CPU kernel; for pooling, the matrix products, cat, mean and dropout it
+// argument checks; roll's is the narrow and cat it computes by.
+// test/unit/MetaFormulasTest.cpp compares each formula with the CPU kernel;
+// for pooling, the matrix products, cat, mean, roll and dropout it
 // also checks that, in the cases taken, the formula declines exactly where
 // the kernel raises.
 //
@@ -513,6 +514,43 @@ c10::optional<IValue> mean(const torch::jit::Stack &stack) {
   return output(sizes, self.scalar_type(), stack);
 }
 
+/// Whether the CPU kernels of roll take `dtype` (complex and quantized
+/// dtypes are not modelled).
+bool isRealOrBool(at::ScalarType dtype) {
+  return at::isFloatingType(dtype) ||
+         at::isIntegralType(dtype, /*includeBool=*/true);
+}
+
+/// roll(self, shifts, dims): a new tensor of `self`'s sizes and dtype,
+/// contiguous, on a contiguous `self` (of float, integer or bool dtype) and
+/// either one shift per dimension (any shift, any repeat of a dimension) or
+/// one shift and no dimension (the flattened tensor rolled). The kernel
+/// rolls one dimension at a time by narrow and cat, which keeps a
+/// contiguous layout (a channels-last one too: declined with the other
+/// non-contiguous inputs), and rolls the flattened tensor as a contiguous
+/// copy. Declined where the kernel raises: no shift, shifts and dims of
+/// different lengths (no dimension and several shifts included), a
+/// dimension out of range (of a 0-d tensor: any); and on a tensor of no
+/// element, which the kernel clones without checking the dimensions.
+c10::optional<IValue> roll(const torch::jit::Stack &stack) {
+  if (stack.size() != 3 || !stack[0].isTensor() || !stack[1].isIntList() ||
+      !stack[2].isIntList())
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  if (!hasContiguousStrides(self) || !isRealOrBool(self.scalar_type()) ||
+      self.numel() == 0)
+    return c10::nullopt;
+  size_t shifts = stack[1].toIntList().size();
+  std::vector<int64_t> dims = stack[2].toIntVector();
+  if (shifts == 0 || (dims.empty() ? shifts != 1 : shifts != dims.size()))
+    return c10::nullopt;
+  int64_t rank = self.dim();
+  for (int64_t dim : dims)
+    if (dim < -rank || dim >= rank)
+      return c10::nullopt;
+  return output(self.sizes(), self.scalar_type(), stack);
+}
+
 /// Operators that return their input itself, not a copy or a view, in the
 /// cases identity() takes: dropout and its kin in evaluation (train=False),
 /// and flatten of one dimension.
@@ -624,6 +662,8 @@ MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
         return MetaFormulas::Formula::Concatenate;
       if (name == "hardtanh")
         return MetaFormulas::Formula::Hardtanh;
+      if (name == "roll")
+        return MetaFormulas::Formula::Roll;
     }
   }
   bool known = isArithmetic(name) ||
@@ -666,6 +706,8 @@ c10::optional<IValue> MetaFormulas::run(const c10::FunctionSchema &schema,
     return mean(stack);
   case Formula::Hardtanh:
     return hardtanh(stack);
+  case Formula::Roll:
+    return roll(stack);
   case Formula::Identity:
     return identity(it->second.second.toUnqualString(), schema, stack);
   case Formula::Size:
