@@ -552,8 +552,8 @@ c10::optional<IValue> roll(const torch::jit::Stack &stack) {
 }
 
 /// Operators that return their input itself, not a copy or a view, in the
-/// cases identity() takes: dropout and its kin in evaluation (train=False),
-/// and flatten of one dimension.
+/// cases identity() takes: dropout and its kin in evaluation (train=False)
+/// or of probability 0, and flatten of one dimension.
 bool isIdentity(const std::string &name) {
   static const std::unordered_set<std::string> names = {
       "dropout",
@@ -568,8 +568,9 @@ bool isIdentity(const std::string &name) {
   return names.count(name) != 0;
 }
 
-/// `self` itself: the dropouts with train=False and p in [0, 1] (checked
-/// before they return their input), flatten.using_ints from a dimension to
+/// `self` itself: the dropouts with train=False and p in [0, 1], or with
+/// p = 0 (the kernels check p, then return their input without drawing
+/// where either holds), flatten.using_ints from a dimension to
 /// itself of a tensor of at least one dimension. Being the input, the
 /// result shares its storage and autograd state, as the kernel's does.
 c10::optional<IValue> identity(c10::string_view name,
@@ -592,10 +593,10 @@ c10::optional<IValue> identity(c10::string_view name,
     return stack[0];
   }
   if (!schema.overload_name().empty() || !stack[1].isDouble() ||
-      !stack[2].isBool() || stack[2].toBool())
+      !stack[2].isBool())
     return c10::nullopt;
   double p = stack[1].toDouble();
-  if (!(p >= 0 && p <= 1))
+  if (!(p >= 0 && p <= 1) || (stack[2].toBool() && p != 0))
     return c10::nullopt;
   return stack[0];
 }

@@ -10,8 +10,8 @@
 // avg_pool2d, adaptive_avg_pool2d), linear and the matrix products of
 // matrices, cat, mean over dimensions, hardtanh and relu6; roll, which has
 // no meta kernel in LibTorch 1.13 either (swin transformers shift their
-// windows with it); the dropouts in evaluation and flatten of one dimension,
-// which return their input itself; size. A formula answers only where it
+// windows with it); the dropouts in evaluation or of probability 0 and
+// flatten of one dimension, which return their input itself; size. A formula answers only where it
 // is exact (sizes, strides, dtype, requires_grad, and whether the result is
 // the input) and the kernel could not raise; anything else is left to the
 // kernel. Views (flatten of several dimensions, view, reshape) are left to
