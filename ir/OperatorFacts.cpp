@@ -86,7 +86,7 @@ bool isBasicArithmetic(Symbol kind) {
          kind == aten::div;
 }
 
-bool isDropoutOutsideTraining(const Node *node) {
+bool isDropoutDrawingNothing(const Node *node) {
   static const SymbolSet dropouts = {
       aten::dropout,
       aten::dropout_,
@@ -100,7 +100,8 @@ bool isDropoutOutsideTraining(const Node *node) {
   if (!dropouts.count(node->kind()) || node->inputs().size() != 3)
     return false;
   c10::optional<bool> train = constant_as<bool>(node->input(2));
-  return train.has_value() && !*train;
+  c10::optional<double> p = constant_as<double>(node->input(1));
+  return (train.has_value() && !*train) || (p.has_value() && *p == 0);
 }
 
 bool writesArgument(const Node *node, size_t index) {

@@ -46,10 +46,12 @@ bool isBasicArithmetic(c10::Symbol kind);
 
 /// Whether `node` is a dropout (aten::dropout, feature_dropout,
 /// alpha_dropout, feature_alpha_dropout, or their in-place forms) whose
-/// `train` argument is the constant false: it draws nothing, and returns
-/// its input. (torch's Node::isNondeterministic says so of aten::dropout
-/// alone.)
-bool isDropoutOutsideTraining(const torch::jit::Node *node);
+/// `train` argument is the constant false, or whose `p` is the constant 0
+/// (swin_v2's F.dropout(attn, p=0.0), in training by default): it draws
+/// nothing, and returns its input (the kernels return before drawing; the
+/// fused CUDA kernel takes 0 < p < 1 only). torch's Node::isNondeterministic
+/// says so of aten::dropout outside training alone.
+bool isDropoutDrawingNothing(const torch::jit::Node *node);
 
 /// Whether the schema of `node` says it writes to its argument `index`.
 bool writesArgument(const torch::jit::Node *node, size_t index);

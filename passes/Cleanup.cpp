@@ -26,6 +26,7 @@
 #include <torch/csrc/jit/passes/constant_pooling.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 
+#include <unordered_map>
 #include <unordered_set>
 
 namespace s2t {
@@ -205,7 +206,101 @@ bool mayWriteBesidesTensors(const Block *block) {
   return false;
 }
 
+/// Whether `value` is a Tensor (not an optional one, nor a list of them).
+bool isTensor(const Value *value) {
+  return value->type()->kind() == c10::TypeKind::TensorType;
+}
+
+/// The views among the tensors of a block: a tensor output whose alias set
+/// (in its operator's schema) is the one of a tensor input (a view, an
+/// in-place result) is a view of the first input annotated with that set.
+/// Every value then has at most one base, and two values of one root are
+/// views of one memory, which torch's alias analysis knows too (it binds an
+/// alias set to the first input annotated with it, and points the output to
+/// that input's memory).
+class Views {
+public:
+  explicit Views(const Block *block) {
+    for (const Node *node : block->nodes()) {
+      const FunctionSchema *schema = node->maybeSchema();
+      if (!schema)
+        continue;
+      const auto &arguments = schema->arguments();
+      const auto &returns = schema->returns();
+      for (size_t o = 0; o < returns.size() && o < node->outputs().size();
+           ++o) {
+        const c10::AliasInfo *out = returns[o].alias_info();
+        if (!out || out->isWildcardBefore() || out->beforeSets().size() != 1 ||
+            !isTensor(node->output(o)))
+          continue;
+        c10::Symbol set = *out->beforeSets().begin();
+        for (size_t i = 0; i < arguments.size() && i < node->inputs().size();
+             ++i) {
+          const c10::AliasInfo *in = arguments[i].alias_info();
+          if (!in || !in->beforeSets().count(set))
+            continue;
+          // The first input of the set: a view of it where it is a tensor
+          // of that set alone (else no view is recorded).
+          if (in->beforeSets().size() == 1 && isTensor(node->input(i)))
+            base_.emplace(node->output(o), node->input(i));
+          break;
+        }
+      }
+    }
+  }
+
+  /// The value `value` is a view of, through every view between.
+  const Value *root(const Value *value) const {
+    for (auto it = base_.find(value); it != base_.end();
+         it = base_.find(value))
+      value = it->second;
+    return value;
+  }
+
+private:
+  std::unordered_map<const Value *, const Value *> base_;
+};
+
 } // namespace
+
+std::unordered_set<const Node *> writesCleanupKeeps(const Block *block) {
+  std::unordered_set<const Node *> kept;
+  if (hasNestedBlocks(block))
+    return kept;
+  // Backwards, as torch's dead-code elimination marks a flat block: a node
+  // is live when the block returns or a live node uses one of its outputs,
+  // when it has side effects, or (here) when it writes to the memory of a
+  // value that a live node after it reads; a live node's inputs live.
+  Views views(block);
+  std::unordered_set<const Value *> live(block->outputs().begin(),
+                                         block->outputs().end());
+  std::unordered_set<const Value *> liveMemory;
+  for (const Value *output : block->outputs())
+    liveMemory.insert(views.root(output));
+  for (const Node *node : block->nodes().reverse()) {
+    bool used = node->hasSideEffects();
+    for (const Value *output : node->outputs())
+      used = used || live.count(output) != 0;
+    bool writesLive = false;
+    if (const FunctionSchema *schema = node->maybeSchema())
+      for (size_t i = 0; i < schema->arguments().size() &&
+                         i < node->inputs().size() && !writesLive;
+           ++i) {
+        const c10::AliasInfo *alias = schema->arguments()[i].alias_info();
+        writesLive = alias && alias->isWrite() &&
+                     liveMemory.count(views.root(node->input(i))) != 0;
+      }
+    if (!used && !writesLive)
+      continue;
+    if (writesLive)
+      kept.insert(node);
+    for (const Value *input : node->inputs()) {
+      live.insert(input);
+      liveMemory.insert(views.root(input));
+    }
+  }
+  return kept;
+}
 
 void eliminateDeadCode(
     Block *block,

@@ -20,6 +20,16 @@ void eliminateDeadCode(
     const std::function<void(const std::unordered_set<const torch::jit::Value *> &)>
         &beforeDeleting = nullptr);
 
+/// In-place operations of a block without nested blocks that
+/// cleanupFlatGraph keeps, with alias analysis or without (a subset of what
+/// it keeps; none for a block with nested blocks): those whose outputs a
+/// live operation uses, and those that write to a view of memory (the same
+/// tensor, a view of it, a view of what it views, through operators whose
+/// schemas say so) that a live operation after them reads or the block
+/// returns. torch's alias analysis finds each of those writes live too.
+std::unordered_set<const torch::jit::Node *>
+writesCleanupKeeps(const torch::jit::Block *block);
+
 /// Removes what the specializer left unused and merges duplicate constants,
 /// with torch's own passes: dead code, constant pooling.
 void cleanupFlatGraph(std::shared_ptr<torch::jit::Graph> &graph);

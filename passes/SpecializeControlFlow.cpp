@@ -187,11 +187,16 @@ SpecializeResult Specializer::run(const Graph &graph,
   // An operation no decision needed must still fail when the sample makes it
   // fail, as the scripted module and a trace would (docs/semantics.md): those
   // the flat graph keeps are checked on metadata (their kernels fail when it
-  // runs), and those it drops as dead are run, just before they go.
+  // runs), and those it drops as dead are run, just before they go. A write
+  // kept for its own sake may still go in the clean-up, with alias analysis;
+  // those it surely keeps (mvit's `attn[:, :, 1:, 1:] += rel_pos`) are not
+  // run.
   evaluator_.checkAll();
+  std::unordered_set<const Node *> keptWrites =
+      writesCleanupKeeps(out_->block());
   eliminateDeadCode(out_->block(),
-                    [this](const std::unordered_set<const Value *> &live) {
-                      evaluator_.runDropped(live);
+                    [&](const std::unordered_set<const Value *> &live) {
+                      evaluator_.runDropped(live, keptWrites);
                     });
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();

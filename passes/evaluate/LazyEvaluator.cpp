@@ -513,24 +513,25 @@ struct LazyEvaluator::State {
   }
 
   /// Runs for real, in program order, every emitted in-place node that
-  /// nothing has run yet and whose result is not in `live`: the flat graph
-  /// drops it, or keeps it for its write only (torch's liveness does not
-  /// say which).
-  void runDropped(const std::unordered_set<const Value *> &live) {
+  /// nothing has run yet, whose result is not in `live` and that is not in
+  /// `kept`: the flat graph drops it, or keeps it for its write only
+  /// (torch's liveness does not say which; `kept` names writes it keeps).
+  void runDropped(const std::unordered_set<const Value *> &live,
+                  const std::unordered_set<const Node *> &kept) {
     for (size_t i = 0; i < order.size(); ++i) {
       Node *node = order[i];
-      if (ran(node, Real) || node->outputs().empty())
+      if (ran(node, Real) || node->outputs().empty() || kept.count(node))
         continue;
-      bool kept = false, writes = false;
+      bool used = false, writes = false;
       for (const Value *output : node->outputs())
-        kept |= live.count(output) != 0;
+        used |= live.count(output) != 0;
       if (const FunctionSchema *schema = node->maybeSchema())
         for (const c10::Argument &argument : schema->arguments())
           writes |= argument.alias_info() && argument.alias_info()->isWrite();
       // Only writes: what else fails on the sample, the metadata checks
       // (checkAll) find; a write can fail on memory alone (its source
       // overlaps what it writes), which no meta run shows.
-      if (kept || !writes)
+      if (used || !writes)
         continue;
       try {
         evaluate({node->outputs().begin(), node->outputs().end()}, Real);
@@ -690,8 +691,9 @@ void LazyEvaluator::checkAll() { state_->checkAll(); }
 
 void LazyEvaluator::runAll() { state_->runAllReal(); }
 
-void LazyEvaluator::runDropped(const std::unordered_set<const Value *> &live) {
-  state_->runDropped(live);
+void LazyEvaluator::runDropped(const std::unordered_set<const Value *> &live,
+                               const std::unordered_set<const Node *> &kept) {
+  state_->runDropped(live, kept);
 }
 
 c10::IValue LazyEvaluator::real(Value *value) {

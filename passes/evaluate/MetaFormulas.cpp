@@ -12,8 +12,9 @@
 // The pooling, matrix, cat and mean formulas are those of structured kernels
 // that allocate their output contiguous when the input suggests the
 // contiguous memory format (a contiguous input does), with the kernel's
-// argument checks. test/unit/MetaFormulasTest.cpp compares each formula with
-// the CPU kernel; for pooling, the matrix products, cat, mean and dropout it
+// argument checks; roll's is the narrow and cat it computes by.
+// test/unit/MetaFormulasTest.cpp compares each formula with the CPU kernel;
+// for pooling, the matrix products, cat, mean, roll and dropout it
 // also checks that, in the cases taken, the formula declines exactly where
 // the kernel raises.
 //
@@ -513,9 +514,46 @@ c10::optional<IValue> mean(const torch::jit::Stack &stack) {
   return output(sizes, self.scalar_type(), stack);
 }
 
+/// Whether the CPU kernels of roll take `dtype` (complex and quantized
+/// dtypes are not modelled).
+bool isRealOrBool(at::ScalarType dtype) {
+  return at::isFloatingType(dtype) ||
+         at::isIntegralType(dtype, /*includeBool=*/true);
+}
+
+/// roll(self, shifts, dims): a new tensor of `self`'s sizes and dtype,
+/// contiguous, on a contiguous `self` (of float, integer or bool dtype) and
+/// either one shift per dimension (any shift, any repeat of a dimension) or
+/// one shift and no dimension (the flattened tensor rolled). The kernel
+/// rolls one dimension at a time by narrow and cat, which keeps a
+/// contiguous layout (a channels-last one too: declined with the other
+/// non-contiguous inputs), and rolls the flattened tensor as a contiguous
+/// copy. Declined where the kernel raises: no shift, shifts and dims of
+/// different lengths (no dimension and several shifts included), a
+/// dimension out of range (of a 0-d tensor: any); and on a tensor of no
+/// element, which the kernel clones without checking the dimensions.
+c10::optional<IValue> roll(const torch::jit::Stack &stack) {
+  if (stack.size() != 3 || !stack[0].isTensor() || !stack[1].isIntList() ||
+      !stack[2].isIntList())
+    return c10::nullopt;
+  const at::Tensor &self = stack[0].toTensor();
+  if (!hasContiguousStrides(self) || !isRealOrBool(self.scalar_type()) ||
+      self.numel() == 0)
+    return c10::nullopt;
+  size_t shifts = stack[1].toIntList().size();
+  std::vector<int64_t> dims = stack[2].toIntVector();
+  if (shifts == 0 || (dims.empty() ? shifts != 1 : shifts != dims.size()))
+    return c10::nullopt;
+  int64_t rank = self.dim();
+  for (int64_t dim : dims)
+    if (dim < -rank || dim >= rank)
+      return c10::nullopt;
+  return output(self.sizes(), self.scalar_type(), stack);
+}
+
 /// Operators that return their input itself, not a copy or a view, in the
-/// cases identity() takes: dropout and its kin in evaluation (train=False),
-/// and flatten of one dimension.
+/// cases identity() takes: dropout and its kin in evaluation (train=False)
+/// or of probability 0, and flatten of one dimension.
 bool isIdentity(const std::string &name) {
   static const std::unordered_set<std::string> names = {
       "dropout",
@@ -530,8 +568,9 @@ bool isIdentity(const std::string &name) {
   return names.count(name) != 0;
 }
 
-/// `self` itself: the dropouts with train=False and p in [0, 1] (checked
-/// before they return their input), flatten.using_ints from a dimension to
+/// `self` itself: the dropouts with train=False and p in [0, 1], or with
+/// p = 0 (the kernels check p, then return their input without drawing
+/// where either holds), flatten.using_ints from a dimension to
 /// itself of a tensor of at least one dimension. Being the input, the
 /// result shares its storage and autograd state, as the kernel's does.
 c10::optional<IValue> identity(c10::string_view name,
@@ -554,10 +593,10 @@ c10::optional<IValue> identity(c10::string_view name,
     return stack[0];
   }
   if (!schema.overload_name().empty() || !stack[1].isDouble() ||
-      !stack[2].isBool() || stack[2].toBool())
+      !stack[2].isBool())
     return c10::nullopt;
   double p = stack[1].toDouble();
-  if (!(p >= 0 && p <= 1))
+  if (!(p >= 0 && p <= 1) || (stack[2].toBool() && p != 0))
     return c10::nullopt;
   return stack[0];
 }
@@ -624,6 +663,8 @@ MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
         return MetaFormulas::Formula::Concatenate;
       if (name == "hardtanh")
         return MetaFormulas::Formula::Hardtanh;
+      if (name == "roll")
+        return MetaFormulas::Formula::Roll;
     }
   }
   bool known = isArithmetic(name) ||
@@ -666,6 +707,8 @@ c10::optional<IValue> MetaFormulas::run(const c10::FunctionSchema &schema,
     return mean(stack);
   case Formula::Hardtanh:
     return hardtanh(stack);
+  case Formula::Roll:
+    return roll(stack);
   case Formula::Identity:
     return identity(it->second.second.toUnqualString(), schema, stack);
   case Formula::Size:

@@ -55,11 +55,12 @@ Node *Specializer::emit(Node *node, const Node *source,
   insertRaw(node, source);
   // A node whose scripted operation is deterministic is: that operation's
   // `train` argument, if any, was a constant, and is the same constant here.
-  // A dropout outside training draws nothing, in-place or not.
+  // A dropout outside training or of probability 0 draws nothing, in-place
+  // or not.
   bool random = operatorOf && !factsOf(operatorOf).nondeterministic
                     ? false
                     : node->isNondeterministic() &&
-                          !isDropoutOutsideTraining(node);
+                          !isDropoutDrawingNothing(node);
   evaluator_.emitted(node, operatorOf, random);
   return node;
 }
@@ -165,7 +166,7 @@ const Specializer::OperationFacts &Specializer::factsOf(const Node *node) {
                           inputTypes(node) + ")");
   OperationFacts facts;
   facts.nondeterministic =
-      node->isNondeterministic() && !isDropoutOutsideTraining(node);
+      node->isNondeterministic() && !isDropoutDrawingNothing(node);
   facts.sideEffects = node->hasSideEffects();
   for (const Value *output : node->outputs())
     facts.producesTensorOrObject |= containsTensorOrObject(output->type());
