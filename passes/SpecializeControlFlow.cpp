@@ -192,8 +192,9 @@ SpecializeResult Specializer::run(const Graph &graph,
   // those it surely keeps (mvit's `attn[:, :, 1:, 1:] += rel_pos`) are not
   // run.
   evaluator_.checkAll();
-  std::unordered_set<const Node *> keptWrites =
-      writesCleanupKeeps(out_->block());
+  std::unordered_set<const Node *> keptWrites;
+  if (evaluator_.writes() != 0) // else runDropped has nothing to run
+    keptWrites = writesCleanupKeeps(out_->block());
   eliminateDeadCode(out_->block(),
                     [&](const std::unordered_set<const Value *> &live) {
                       evaluator_.runDropped(live, keptWrites);
