@@ -29,8 +29,9 @@ def obstacles(results):
             "after each convolution, `torch._assert` on sizes) metadata: answered by a "
             "formula where the code has one, else by a meta kernel through the dispatcher "
             "(`metadata formula / dispatch` in the pass table when this s2t-opt reports "
-            "them). The clean-up is torch's `EliminateDeadCode` and `ConstantPooling` over "
-            "the whole flat graph"
+            "them). The clean-up sweeps dead code and pools constants over the whole flat "
+            "graph, itself where no write could be dropped, else with torch's passes and "
+            "alias analysis"
             + (" (the instruction counts below split the two stages)" if any(
                 r.get("instructions") for r in slow) else "")
             + f". The closest to its budget here is {fastest['name']}, {ms(fastest['pass'])} against "
@@ -51,7 +52,11 @@ def obstacles(results):
             "inlined call stack for the debug records) on top of the methods the floor "
             "writes too; process start-up (library loading and operator registration) is "
             "the same for both and is most of the floor, so the budget of "
-            f"{(END_TO_END_BUDGET - 1) * 100:.0f}% is a few tens of milliseconds.")
+            f"{(END_TO_END_BUDGET - 1) * 100:.0f}% is a few tens of milliseconds. Before "
+            "LibTorch loads the archive, s2t-opt scans the class level of its code records "
+            "(issue 15's check of class bodies); once its files are written it ends with "
+            "`_Exit`, where the floor tears down the static objects of LibTorch's libraries "
+            "(~260M instructions by callgrind, bench/profile.md).")
         lines.append("")
     loop = by_name.get(f"loop {LOOP_N:,}")
     if loop and loop["pass"] > LOOP_PASS_BUDGET:
@@ -70,7 +75,12 @@ def obstacles(results):
             "`aten::max` / `aten::min` and torchvision's `nms` and `roi_align` depend on "
             "data or have no meta kernel, so they are computed from the real values of "
             "their backward slice, which is most of the forward: pass "
-            f"{ms(r['pass'])} against an eager forward of {ms(r.get('run_eager'))}. "
+            f"{ms(r['pass'])} against an eager forward of {ms(r.get('run_eager'))}"
+            + (f" warm, and a first forward in a fresh process of {ms(r['first_forward'])} "
+               f"in grad mode ({ms(r['first_forward_no_grad'])} without)"
+               if r.get("first_forward") else "")
+            + ": the pass is a first run, whose kernels allocate every buffer for the first "
+            "time, and it evaluates in grad mode, as the program runs by default. "
             "(These decisions are counted as `shape` because they read sizes; they depend "
             "on data.)")
         lines.append("")
