@@ -32,6 +32,11 @@ def run_section(results, info, args, total_seconds):
         add("")
         add("(This report was written again from that run's results.json by "
             "`bench/run.py --rerender`; the numbers are the run's.)")
+    if info.get("instructions_from"):
+        add("")
+        add("The instruction counts are those of an earlier run of the same s2t-opt binary "
+            "(callgrind's counts do not move with the machine's load), merged into this "
+            f"run's results.json: `{info['instructions_from']}`.")
     add("")
     add(f"- machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']:.0f} GiB; "
         f"{info['os']}")
