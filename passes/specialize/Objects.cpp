@@ -42,8 +42,8 @@ void Specializer::walkGetAttr(const Node *node) {
   } else if (isModule && (value.isTensor() ||
                           containsTensorOrObject(value.type()))) {
     // Parameters and buffers stay attributes of the module, as in a trace.
-    Value *flat = insertGetAttr(materialize(object, instance->type()), name);
-    flat->setType(node->output()->type());
+    Value *flat = insertGetAttr(materialize(object, instance->type()), name,
+                                node->output()->type());
     flat->node()->setSourceRange(node->sourceRange());
     evaluator_.setAttribute(flat, value);
     av = graphValue(flat, object.dep);
@@ -78,19 +78,19 @@ Value *Specializer::materializeObject(const AV &av) {
   Value *parentValue =
       materialize(AV::object(parent->second.first, DecisionCategory::Constant),
                   parent->second.first->type());
-  Value *value = insertGetAttr(parentValue, parent->second.second);
-  value->setType(object->type());
+  Value *value =
+      insertGetAttr(parentValue, parent->second.second, object->type());
   evaluator_.setKnown(value, av.value);
   moduleValues_[object.get()] = value;
   rememberUndo([this, key = object.get()] { moduleValues_.erase(key); });
   return value;
 }
 
-Value *Specializer::insertGetAttr(Value *object, const std::string &name) {
+Value *Specializer::insertGetAttr(Value *object, const std::string &name,
+                                  const c10::TypePtr &type) {
   Node *node = out_->create(prim::GetAttr, {object});
   node->s_(attr::name, name);
-  Value *value = node->output();
-  value->setType(object->type()->expectRef<ClassType>().getAttribute(name));
+  Value *value = node->output()->setType(type);
   // Graph::insertGetAttr names each value after its attribute; the name of
   // the previous holder (every conv's `weight`) is then renamed through a
   // std::stringstream. Names of their own, as nameAfter's, rename nothing.

@@ -203,10 +203,12 @@ private:
   /// block (whose constants would not reach the code after it).
   torch::jit::Value *pooledConstant(const c10::IValue &value);
   torch::jit::Value *materializeObject(const AV &av);
-  /// `object.name` in the flat graph, as Graph::insertGetAttr, but named
-  /// `name.K` from the second read of an attribute of that name on.
+  /// `object.name` of type `type` in the flat graph, as
+  /// Graph::insertGetAttr, but named `name.K` from the second read of an
+  /// attribute of that name on.
   torch::jit::Value *insertGetAttr(torch::jit::Value *object,
-                                   const std::string &name);
+                                   const std::string &name,
+                                   const c10::TypePtr &type);
   torch::jit::Value *materializeAggregate(const AV &av);
   /// What walkGeneric asks of an operation of the scripted graph, found on
   /// its first walk (an unrolled loop walks its body once per iteration).
