@@ -20,6 +20,8 @@
 
 #include "passes/Cleanup.h"
 
+#include "ir/ValueTable.h"
+
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/ir/node_hashing.h>
 #include <torch/csrc/jit/jit_log.h>
@@ -146,7 +148,7 @@ bool hasNestedBlocks(const Block *block) {
 /// The nodes of a block without nested blocks that torch's dead-code
 /// elimination without alias analysis removes, and the values it keeps.
 struct Sweep {
-  std::unordered_set<const Value *> live;
+  ValueSet live;
   std::vector<Node *> dead; ///< last first
   /// A node that writes to an input was kept for that alone (nothing live
   /// uses its outputs): alias analysis might find its write dead.
@@ -163,7 +165,7 @@ Sweep sweep(Block *block) {
   // node (or the block's return) uses one of its outputs; a live node's
   // inputs live.
   Sweep result;
-  result.live.insert(block->outputs().begin(), block->outputs().end());
+  result.live.insertAll(block->outputs());
   for (Node *node : block->nodes().reverse()) {
     bool used = false;
     for (const Value *output : node->outputs())
@@ -179,7 +181,7 @@ Sweep sweep(Block *block) {
       result.dead.push_back(node);
       continue;
     }
-    result.live.insert(node->inputs().begin(), node->inputs().end());
+    result.live.insertAll(node->inputs());
   }
   return result;
 }
@@ -272,9 +274,9 @@ std::unordered_set<const Node *> writesCleanupKeeps(const Block *block) {
   // when it has side effects, or (here) when it writes to the memory of a
   // value that a live node after it reads; a live node's inputs live.
   Views views(block);
-  std::unordered_set<const Value *> live(block->outputs().begin(),
-                                         block->outputs().end());
-  std::unordered_set<const Value *> liveMemory;
+  ValueSet live;
+  live.insertAll(block->outputs());
+  ValueSet liveMemory;
   for (const Value *output : block->outputs())
     liveMemory.insert(views.root(output));
   for (const Node *node : block->nodes().reverse()) {
@@ -304,15 +306,21 @@ std::unordered_set<const Node *> writesCleanupKeeps(const Block *block) {
 
 void eliminateDeadCode(
     Block *block,
-    const std::function<void(const std::unordered_set<const Value *> &)>
-        &beforeDeleting) {
+    const std::function<void(const IsLive &)> &beforeDeleting) {
   if (hasNestedBlocks(block)) {
-    EliminateDeadCode(block, beforeDeleting ? beforeDeleting : [](auto &) {});
+    EliminateDeadCode(block,
+                      [&](const std::unordered_set<const Value *> &live) {
+                        if (beforeDeleting)
+                          beforeDeleting([&](const Value *value) {
+                            return live.count(value) != 0;
+                          });
+                      });
     return;
   }
   Sweep swept = sweep(block);
   if (beforeDeleting)
-    beforeDeleting(swept.live);
+    beforeDeleting(
+        [&](const Value *value) { return swept.live.count(value); });
   swept.destroyDead();
 }
 

@@ -9,16 +9,18 @@
 
 namespace s2t {
 
+/// Whether a value is live: what eliminateDeadCode found, before it deletes.
+using IsLive = std::function<bool(const torch::jit::Value *)>;
+
 /// torch's EliminateDeadCode(block, beforeDeleting) without alias analysis:
 /// removes the nodes whose outputs nothing live uses, keeping those with side
-/// effects and those that write to an input; `beforeDeleting` gets the live
-/// values first. A block without nested blocks (an unrolled graph) is swept
-/// here once, backwards, at a few set operations per node; torch's pass
+/// effects and those that write to an input; `beforeDeleting` is told which
+/// values live first. A block without nested blocks (an unrolled graph) is
+/// swept here once, backwards, at a few bit operations per node; torch's pass
 /// costs ~2,500 instructions per node. Others go to torch's pass.
 void eliminateDeadCode(
     torch::jit::Block *block,
-    const std::function<void(const std::unordered_set<const torch::jit::Value *> &)>
-        &beforeDeleting = nullptr);
+    const std::function<void(const IsLive &)> &beforeDeleting = nullptr);
 
 /// In-place operations of a block without nested blocks that
 /// cleanupFlatGraph keeps, with alias analysis or without (a subset of what

@@ -195,10 +195,9 @@ SpecializeResult Specializer::run(const Graph &graph,
   std::unordered_set<const Node *> keptWrites;
   if (evaluator_.writes() != 0) // else runDropped has nothing to run
     keptWrites = writesCleanupKeeps(out_->block());
-  eliminateDeadCode(out_->block(),
-                    [&](const std::unordered_set<const Value *> &live) {
-                      evaluator_.runDropped(live, keptWrites);
-                    });
+  eliminateDeadCode(out_->block(), [&](const IsLive &live) {
+    evaluator_.runDropped(live, keptWrites);
+  });
   result_.graph = out_;
   result_.kernelsRun = evaluator_.kernelsRun();
   result_.metadataFormula = evaluator_.metadataByFormula();

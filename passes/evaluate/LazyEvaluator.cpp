@@ -15,6 +15,7 @@
 #include "passes/evaluate/LazyEvaluator.h"
 
 #include "ir/Error.h"
+#include "ir/ValueTable.h"
 #include "passes/evaluate/AliasClasses.h"
 #include "passes/evaluate/AttributeCopies.h"
 #include "passes/evaluate/MetaFormulas.h"
@@ -68,7 +69,7 @@ struct LazyEvaluator::State {
   explicit State(FailureHandler onFailure) : onFailure(std::move(onFailure)) {}
 
   FailureHandler onFailure;
-  std::unordered_map<const Value *, ValueInfo> values;
+  ValueTable<ValueInfo> values;
   std::unordered_map<const Node *, NodeInfo> nodes;
   AliasClasses aliases;
   AttributeCopies attributeCopies;
@@ -103,10 +104,8 @@ struct LazyEvaluator::State {
 
   // --- state ----------------------------------------------------------
   bool has(const Value *value, Mode mode) {
-    auto it = values.find(value);
-    if (it == values.end())
-      return false;
-    return it->second.hasReal || (mode == Meta && it->second.hasMeta);
+    const ValueInfo *info = values.find(value);
+    return info && (info->hasReal || (mode == Meta && info->hasMeta));
   }
   bool ran(Node *node, Mode mode) {
     auto it = nodes.find(node);
@@ -516,7 +515,7 @@ struct LazyEvaluator::State {
   /// nothing has run yet, whose result is not in `live` and that is not in
   /// `kept`: the flat graph drops it, or keeps it for its write only
   /// (torch's liveness does not say which; `kept` names writes it keeps).
-  void runDropped(const std::unordered_set<const Value *> &live,
+  void runDropped(const std::function<bool(const Value *)> &live,
                   const std::unordered_set<const Node *> &kept) {
     for (size_t i = 0; i < order.size(); ++i) {
       Node *node = order[i];
@@ -524,7 +523,7 @@ struct LazyEvaluator::State {
         continue;
       bool used = false, writes = false;
       for (const Value *output : node->outputs())
-        used |= live.count(output) != 0;
+        used |= live(output);
       if (const FunctionSchema *schema = node->maybeSchema())
         for (const c10::Argument &argument : schema->arguments())
           writes |= argument.alias_info() && argument.alias_info()->isWrite();
@@ -574,8 +573,8 @@ struct LazyEvaluator::State {
         Symbol::fromQualString("aten::data_ptr")};
     if (readsLayout.count(node->kind()))
       for (Value *input : node->inputs()) {
-        auto it = values.find(input);
-        if (it != values.end() && it->second.inexactLayout)
+        const ValueInfo *info = values.find(input);
+        if (info && info->inexactLayout)
           return false;
       }
     bool readsTensor = false;
@@ -659,12 +658,12 @@ void LazyEvaluator::emitted(Node *node, const Node *origin, bool random) {
   c10::Device device = c10::kCPU;
   bool found = false;
   for (Value *input : node->inputs()) {
-    auto it = s.values.find(input);
-    if (it == s.values.end())
+    const State::ValueInfo *info = s.values.find(input);
+    if (!info)
       continue;
-    if (isDeviceType(input->type()) && it->second.hasReal &&
-        it->second.real.isDevice()) {
-      device = it->second.real.toDevice();
+    if (isDeviceType(input->type()) && info->hasReal &&
+        info->real.isDevice()) {
+      device = info->real.toDevice();
       found = true;
       break;
     }
@@ -691,7 +690,7 @@ void LazyEvaluator::checkAll() { state_->checkAll(); }
 
 void LazyEvaluator::runAll() { state_->runAllReal(); }
 
-void LazyEvaluator::runDropped(const std::unordered_set<const Value *> &live,
+void LazyEvaluator::runDropped(const std::function<bool(const Value *)> &live,
                                const std::unordered_set<const Node *> &kept) {
   state_->runDropped(live, kept);
 }
@@ -707,15 +706,13 @@ c10::IValue LazyEvaluator::meta(Value *value) {
 }
 
 bool LazyEvaluator::isKnown(Value *value) const {
-  auto it = state_->values.find(value);
-  return it != state_->values.end() && it->second.hasReal &&
-         !state_->nodes.count(value->node());
+  const State::ValueInfo *info = state_->values.find(value);
+  return info && info->hasReal && !state_->nodes.count(value->node());
 }
 
 c10::Device LazyEvaluator::device(Value *value) {
-  auto it = state_->values.find(value);
-  return it == state_->values.end() ? c10::Device(c10::kCPU)
-                                    : it->second.device;
+  const State::ValueInfo *info = state_->values.find(value);
+  return info ? info->device : c10::Device(c10::kCPU);
 }
 
 } // namespace s2t

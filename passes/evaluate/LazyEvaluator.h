@@ -87,13 +87,13 @@ public:
   /// through the FailureHandler instead.
   void runAll();
   /// Runs for real every emitted in-place operation not run yet whose
-  /// result is not in `live` and that is not in `kept` (the flat graph may
+  /// result is not `live` and that is not in `kept` (the flat graph may
   /// drop it): a write whose source overlaps what it writes fails
   /// on real memory only, and that failure would otherwise be lost, while
   /// the interpreter, and a trace, would meet it. Failures go to the
   /// FailureHandler. A write in `kept` stays in the flat graph, which meets
   /// its failure when it runs.
-  void runDropped(const std::unordered_set<const Value *> &live,
+  void runDropped(const std::function<bool(const Value *)> &live,
                   const std::unordered_set<const Node *> &kept);
   /// Whether the sample value of `value` is known without running anything.
   bool isKnown(Value *value) const;
