@@ -153,9 +153,10 @@ c10::optional<IValue> arithmetic(const c10::FunctionSchema &schema,
                                  const torch::jit::Stack &stack) {
   // (Tensor self, Tensor other[, Scalar alpha]) or
   // (Tensor self, Scalar other[, Scalar alpha]); not div's rounding modes.
+  static const std::string kTensor = "Tensor", kScalar = "Scalar";
   const std::string &overload = schema.overload_name();
-  bool withTensor = overload == "Tensor";
-  if ((!withTensor && overload != "Scalar") || stack.size() < 2 ||
+  bool withTensor = overload == kTensor;
+  if ((!withTensor && overload != kScalar) || stack.size() < 2 ||
       stack.size() != schema.arguments().size() || !stack[0].isTensor())
     return c10::nullopt;
   const at::Tensor &self = stack[0].toTensor();
@@ -163,17 +164,18 @@ c10::optional<IValue> arithmetic(const c10::FunctionSchema &schema,
     return c10::nullopt;
   at::native::ResultTypeState state;
   state = at::native::update_result_type_state(self, state);
-  std::vector<int64_t> sizes = self.sizes().vec();
+  c10::IntArrayRef sizes = self.sizes();
+  c10::optional<std::vector<int64_t>> joint;
   const at::Tensor *other = nullptr;
   if (withTensor) {
     if (!stack[1].isTensor() || !hasContiguousStrides(stack[1].toTensor()) ||
         !isFloatingOrInteger(stack[1].toTensor()))
       return c10::nullopt;
     other = &stack[1].toTensor();
-    auto joint = broadcast(self.sizes(), other->sizes());
+    joint = broadcast(self.sizes(), other->sizes());
     if (!joint)
       return c10::nullopt;
-    sizes = std::move(*joint);
+    sizes = *joint;
     state = at::native::update_result_type_state(*other, state);
   } else {
     if (!stack[1].isInt() && !stack[1].isDouble())
