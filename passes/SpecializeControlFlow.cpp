@@ -101,6 +101,10 @@ constexpr bool kAddressSanitizer = false;
 
 void logUpdate(const std::string &message) { GRAPH_UPDATE(message); }
 
+bool updatesLogged() {
+  return is_enabled(__FILE__, JitLoggingLevels::GRAPH_UPDATE);
+}
+
 Specializer::Specializer(const SpecializeOptions &options)
     : options_(options), out_(std::make_shared<Graph>()),
       evaluator_([this](const Node *flat, const Node *origin,

@@ -59,8 +59,10 @@ void Specializer::walkIf(const Node *node) {
   }
   record(Decision::If, condition.dep, node, taken ? 0 : 1,
          dependenciesOf(condition));
-  logUpdate(c10::str("Deciding prim::If at ", sourceLocation(node), ": ",
-               taken ? "then" : "else", " (", toString(condition.dep), ")"));
+  if (logUpdates_)
+    logUpdate(c10::str("Deciding prim::If at ", sourceLocation(node), ": ",
+                       taken ? "then" : "else", " (", toString(condition.dep),
+                       ")"));
   DecisionCategory saved = pathDep_;
   pathDep_ = std::max(pathDep_, condition.dep);
   std::vector<AV> outputs = walkBlock(node->blocks()[taken ? 0 : 1]);
@@ -157,8 +159,9 @@ void Specializer::walkLoop(const Node *node) {
   lastChecked_ = checked;
   record(Decision::Loop, dep, node, trip,
          std::vector<std::string>(dependsOn.begin(), dependsOn.end()));
-  logUpdate(c10::str("Unrolled prim::Loop at ", sourceLocation(node), ": ", trip,
-               " iterations (", toString(dep), ")"));
+  if (logUpdates_)
+    logUpdate(c10::str("Unrolled prim::Loop at ", sourceLocation(node), ": ",
+                       trip, " iterations (", toString(dep), ")"));
   for (size_t i = 0; i < carried.size(); ++i)
     bind(node->outputs()[i], withDep(std::move(carried[i]), dep));
 }

@@ -62,7 +62,9 @@ void Specializer::residualIf(const Node *node, const AV &condition,
   decision.reason = "needs " + describeUnknown(unknown);
   decision.dependsOn = dependenciesOf(condition);
   result_.decisions.push_back(std::move(decision));
-  logUpdate(c10::str("Keeping prim::If at ", sourceLocation(node), " residual"));
+  if (logUpdates_)
+    logUpdate(
+        c10::str("Keeping prim::If at ", sourceLocation(node), " residual"));
 
   DecisionCategory saved = pathDep_;
   pathDep_ = DecisionCategory::Data;
@@ -101,7 +103,9 @@ void Specializer::residualLoop(const Node *node, int64_t tripsDone,
                        " iterations unrolled)";
   decision.dependsOn = dependenciesOf(condition);
   result_.decisions.push_back(std::move(decision));
-  logUpdate(c10::str("Keeping prim::Loop at ", sourceLocation(node), " residual"));
+  if (logUpdates_)
+    logUpdate(
+        c10::str("Keeping prim::Loop at ", sourceLocation(node), " residual"));
 
   Block *flatBody = loop->addBlock();
   DecisionCategory saved = pathDep_;

@@ -44,6 +44,10 @@ const torch::jit::Value *graphInputOf(const torch::jit::Value *value);
 /// PYTORCH_JIT_LOG_LEVEL='>SpecializeControlFlow' logs every decision
 /// (docs/usage.md).
 void logUpdate(const std::string &message);
+/// Whether logUpdate logs: torch asks the environment's levels on each
+/// call (~1,300 instructions), so the specializer asks once per run, and
+/// builds a message only then.
+bool updatesLogged();
 
 class Specializer {
 public:
@@ -236,6 +240,7 @@ private:
   void nameAfter(torch::jit::Value *value, const torch::jit::Value *source);
 
   const SpecializeOptions &options_;
+  const bool logUpdates_ = updatesLogged();
   std::shared_ptr<torch::jit::Graph> out_;
   LazyEvaluator evaluator_;
   std::unordered_map<const torch::jit::Value *, AV> env_;
