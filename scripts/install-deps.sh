@@ -13,7 +13,7 @@ esac
 packages=(
   cmake ninja-build g++ ccache time
   libtorch-dev python3-torch python3-torchvision python3-torchaudio
-  libcli11-dev libgtest-dev nlohmann-json3-dev
+  libcli11-dev libgtest-dev nlohmann-json3-dev libmimalloc-dev
   pybind11-dev python3-dev
   "llvm-$llvm-tools"
   python3-onnx graphviz
