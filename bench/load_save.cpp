@@ -3,6 +3,7 @@
 // A LibTorch process that loads a TorchScript archive and saves it again, and
 // nothing else: what any tool that rewrites an archive must at least pay. The
 // benchmark (bench/run.py) compares s2t-opt's wall time and peak memory with it.
+// Linked with the allocator s2t-opt links (bench/CMakeLists.txt).
 //
 //   bench-load-save IN.pt OUT.pt [--load=torchvision|torchaudio|PATH]... [--time]
 //
