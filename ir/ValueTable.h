@@ -29,10 +29,6 @@ public:
     Slot *slot = slotOf(value, /*grow=*/false);
     return slot && slot->present ? &slot->item : nullptr;
   }
-  const T *find(const torch::jit::Value *value) const {
-    return const_cast<ValueTable *>(this)->find(value);
-  }
-  bool count(const torch::jit::Value *value) const { return find(value); }
 
   /// The entry of `value`, made (value-initialized) if it has none.
   T &operator[](const torch::jit::Value *value) {
