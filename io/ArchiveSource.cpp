@@ -86,7 +86,7 @@ ClassSummary summarize(const ClassDef &classDef) {
     if (statement.kind() != TK_ASSIGN)
       continue;
     Assign assign(statement);
-    ClassAssign entry{assign.range()};
+    ClassAssign entry{assign.range(), std::nullopt, false, false, std::nullopt};
     if (assign.lhs_list().size() == 1 && assign.lhs().kind() == TK_VAR)
       entry.name = Var(assign.lhs()).name().name();
     entry.typed = assign.type().present();
