@@ -22,6 +22,7 @@
 #include "passes/evaluate/MetaFormulas.h"
 
 #include "passes/evaluate/MetaShapes.h"
+#include "passes/evaluate/MetaValues.h"
 
 #include <ATen/EmptyTensor.h>
 #include <ATen/core/grad_mode.h>
@@ -109,10 +110,8 @@ IValue output(c10::IntArrayRef sizes, at::ScalarType dtype,
   at::Tensor result = at::detail::empty_meta(sizes, dtype, c10::nullopt,
                                              c10::nullopt, c10::nullopt,
                                              c10::nullopt);
-  // Not a leaf, as an operator's result is (a clone of a meta tensor copies
-  // nothing).
   if (anyRequiresGrad(inputs))
-    result = result.requires_grad_(true).clone();
+    return asComputedRequiringGrad(std::move(result));
   return result;
 }
 

@@ -345,11 +345,9 @@ bool ShapeFunctions::run(const Node *node, const FunctionSchema *schema,
     for (IValue &value : stack)
       if (value.isTensor() && value.toTensor().defined()) {
         at::Tensor tensor = value.toTensor();
-        // Not a leaf, as an operator's result is: in-place operations
-        // on it are allowed (a clone of a meta tensor copies nothing).
         if (at::isFloatingType(tensor.scalar_type()) ||
             at::isComplexType(tensor.scalar_type()))
-          value = tensor.requires_grad_(true).clone();
+          value = asComputedRequiringGrad(std::move(tensor));
       }
   return true;
 }

@@ -7,6 +7,8 @@
 #include "passes/evaluate/MetaValues.h"
 
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/jit/ir/ir.h>
 
 #include <unordered_set>
@@ -121,6 +123,23 @@ void forEachTensor(const c10::IValue &value,
     for (const auto &entry : value.toGenericDict())
       forEachTensor(entry.value(), visit);
   }
+}
+
+namespace {
+/// The grad_fn of a meta result: it is never run backward (meta tensors hold
+/// no data), it only makes the result a non-leaf.
+struct MetaResultGrad final : torch::autograd::Node {
+  torch::autograd::variable_list
+  apply(torch::autograd::variable_list &&) override {
+    TORCH_CHECK(false, "s2t's meta results have no gradient");
+  }
+};
+} // namespace
+
+at::Tensor asComputedRequiringGrad(at::Tensor result) {
+  static const auto gradient = std::make_shared<MetaResultGrad>();
+  torch::autograd::impl::set_gradient_edge(result, {gradient, 0});
+  return result;
 }
 
 bool isMetaOnly(const c10::IValue &value) {
