@@ -137,7 +137,9 @@ struct MetaResultGrad final : torch::autograd::Node {
 } // namespace
 
 at::Tensor asComputedRequiringGrad(at::Tensor result) {
-  static const auto gradient = std::make_shared<MetaResultGrad>();
+  // One per thread: autograd marks a node that later nodes point to
+  // (Node::topological_nr), which must not race between threads.
+  static thread_local const auto gradient = std::make_shared<MetaResultGrad>();
   torch::autograd::impl::set_gradient_edge(result, {gradient, 0});
   return result;
 }

@@ -4,7 +4,7 @@
 // stands in for (run on real tensors of the same sizes and dtypes; some of
 // these operators have no meta kernel in LibTorch 1.13): on every combination
 // of shapes (broadcast, 0-d, empty, size-1 dimensions), dtypes and grad, where
-// the formula answers, sizes, strides, dtype and requires_grad must be the
+// the formula answers, sizes, strides, dtype, requires_grad and being a leaf must be the
 // kernel's, and the kernel must not raise.
 //
 //===----------------------------------------------------------------------===//
@@ -146,6 +146,8 @@ bool agrees(MetaFormulas &formulas, Operator &op, const Stack &inputs) {
   EXPECT_EQ(mine.strides(), theirs.strides()) << what;
   EXPECT_EQ(mine.scalar_type(), theirs.scalar_type()) << what;
   EXPECT_EQ(mine.requires_grad(), theirs.requires_grad()) << what;
+  // A computed result is no leaf: in-place operations on it are allowed.
+  EXPECT_EQ(mine.is_leaf(), theirs.is_leaf()) << what;
   EXPECT_TRUE(mine.is_meta());
   // The kernel's result is an input itself (in place, dropout in
   // evaluation) exactly where the formula's is; else neither is a view.
