@@ -4,8 +4,8 @@
 // stands in for (run on real tensors of the same sizes and dtypes; some of
 // these operators have no meta kernel in LibTorch 1.13): on every combination
 // of shapes (broadcast, 0-d, empty, size-1 dimensions), dtypes and grad, where
-// the formula answers, sizes, strides, dtype, requires_grad and being a leaf must be the
-// kernel's, and the kernel must not raise.
+// the formula answers, sizes, strides, dtype, requires_grad and being a leaf
+// must be the kernel's, and the kernel must not raise.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/evaluate/MetaFormulas.h"
