@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/functions/utils.h>
 #include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/jit/ir/ir.h>
 
@@ -137,10 +138,13 @@ struct MetaResultGrad final : torch::autograd::Node {
 } // namespace
 
 at::Tensor asComputedRequiringGrad(at::Tensor result) {
-  // One per thread: autograd marks a node that later nodes point to
-  // (Node::topological_nr), which must not race between threads.
-  static thread_local const auto gradient = std::make_shared<MetaResultGrad>();
-  torch::autograd::impl::set_gradient_edge(result, {gradient, 0});
+  if (!at::isFloatingType(result.scalar_type()) &&
+      !at::isComplexType(result.scalar_type()))
+    return result.requires_grad_(true); // raises, as autograd would
+  // A node of its own, which knows the result's metadata as autograd's
+  // nodes know their outputs' (LibTorch 2 reads it: a node shared by all,
+  // without it, read out of bounds).
+  torch::autograd::set_history(result, std::make_shared<MetaResultGrad>());
   return result;
 }
 

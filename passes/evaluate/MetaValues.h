@@ -38,8 +38,8 @@ void forEachTensor(const c10::IValue &value,
 c10::IValue toMeta(const c10::IValue &value);
 /// The meta tensor `result` as an operator's result that requires grad: not
 /// a leaf (in-place operations on it are allowed, as on any computed
-/// tensor). Its gradient edge points to a node that only says so; cheaper
-/// than a clone, which dispatches through autograd and allocates again.
+/// tensor). Its history is a node that only says so; cheaper than a clone,
+/// which dispatches through autograd and allocates again.
 at::Tensor asComputedRequiringGrad(at::Tensor result);
 /// Whether `value` is or holds a defined meta tensor.
 bool isMetaOnly(const c10::IValue &value);
