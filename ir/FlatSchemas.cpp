@@ -8,35 +8,34 @@
 
 #include <c10/util/hash.h>
 
-#include <algorithm>
-
 namespace s2t {
 
+// Types are compared by identity: an equal type of another object (two
+// Optional[Tensor]s made apart) is matched once more, which costs a match
+// and changes nothing. The signature holds its types, so that no address is
+// taken by another type while it is a key.
+bool FlatSchemas::Signature::operator==(const Signature &other) const {
+  return kind == other.kind && inputs == other.inputs;
+}
+
+size_t FlatSchemas::SignatureHash::operator()(const Signature &s) const {
+  size_t hash = std::hash<c10::Symbol>()(s.kind);
+  for (const c10::TypePtr &type : s.inputs)
+    hash = c10::hash_combine(hash, std::hash<const void *>()(type.get()));
+  return hash;
+}
+
 const c10::FunctionSchema *FlatSchemas::match(const torch::jit::Node *flat) {
-  size_t hash = std::hash<c10::Symbol>()(flat->kind());
+  Signature signature{flat->kind(), {}};
+  signature.inputs.reserve(flat->inputs().size());
   for (const torch::jit::Value *input : flat->inputs())
-    hash = c10::hash_combine(hash,
-                             std::hash<const void *>()(input->type().get()));
-  auto sameSignature = [&](const Signature &signature) {
-    if (signature.kind != flat->kind() ||
-        signature.inputs.size() != flat->inputs().size())
-      return false;
-    for (size_t i = 0; i < signature.inputs.size(); ++i)
-      if (signature.inputs[i].get() != flat->input(i)->type().get())
-        return false;
-    return true;
-  };
-  std::vector<Signature> &bucket = matches_[hash];
-  auto known = std::find_if(bucket.begin(), bucket.end(), sameSignature);
-  if (known == bucket.end()) {
-    Signature signature{flat->kind(), {}, flat->maybeSchema()};
-    for (const torch::jit::Value *input : flat->inputs())
-      signature.inputs.push_back(input->type());
-    known = bucket.insert(bucket.end(), std::move(signature));
-  }
+    signature.inputs.push_back(input->type());
+  auto [it, added] = matches_.try_emplace(std::move(signature), nullptr);
+  if (added)
+    it->second = flat->maybeSchema();
   if (!flat->outputs().empty())
-    byOutput_[flat->output(0)] = known->schema;
-  return known->schema;
+    byOutput_[flat->output(0)] = it->second;
+  return it->second;
 }
 
 const c10::FunctionSchema *

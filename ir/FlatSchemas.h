@@ -34,18 +34,16 @@ public:
   const c10::FunctionSchema *schemaOf(const torch::jit::Node *node) const;
 
 private:
-  /// An operator and input types, and their match. The types are held, so
-  /// that no other type takes their addresses while they are compared by
-  /// address (an equal type of another object is matched once more, which
-  /// costs a match and changes nothing).
   struct Signature {
     c10::Symbol kind;
     std::vector<c10::TypePtr> inputs;
-    const c10::FunctionSchema *schema;
+    bool operator==(const Signature &other) const;
   };
-  /// By a hash of the operator and the inputs' type addresses: a lookup
-  /// copies no type (each copy of a shared type is an atomic increment).
-  std::unordered_map<size_t, std::vector<Signature>> matches_;
+  struct SignatureHash {
+    size_t operator()(const Signature &signature) const;
+  };
+  std::unordered_map<Signature, const c10::FunctionSchema *, SignatureHash>
+      matches_;
   ValueTable<const c10::FunctionSchema *> byOutput_;
 };
 
