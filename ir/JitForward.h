@@ -7,10 +7,6 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-namespace c10 {
-struct FunctionSchema;
-} // namespace c10
-
 namespace torch {
 namespace jit {
 struct Block;

@@ -20,7 +20,6 @@
 
 #include "passes/Cleanup.h"
 
-#include "ir/FlatSchemas.h"
 #include "ir/ValueTable.h"
 
 #include <torch/csrc/jit/ir/ir.h>
@@ -38,9 +37,10 @@ using namespace torch::jit;
 
 namespace {
 
-/// Whether `node` is one of the structural nodes the specializer emits,
-/// which write nothing and have no schema that says otherwise.
-bool isStructural(const Node *node) {
+/// Whether `node` may write to one of its inputs: an operator whose schema
+/// says so, or a node without a schema other than the structural ones the
+/// specializer emits.
+bool mayWrite(const Node *node) {
   switch (node->kind()) {
   case prim::Constant:
   case prim::If:
@@ -53,43 +53,21 @@ bool isStructural(const Node *node) {
   case prim::RaiseException:
   case prim::unchecked_cast:
   case prim::Uninitialized:
-    return true;
+    return false;
   default:
-    return false;
+    break;
   }
-}
-
-/// The schema of `node`: the one the specializer knew (`schemas`, if
-/// given), else LibTorch's match.
-const FunctionSchema *schemaOf(const Node *node, const FlatSchemas *schemas) {
-  return schemas ? schemas->schemaOf(node) : node->maybeSchema();
-}
-
-/// The schema whose alias annotations say what `node` writes and views, or
-/// null: a structural node has none that matters, and asking LibTorch for
-/// one costs a registry lookup every time where it matches no operator.
-const FunctionSchema *aliasSchemaOf(const Node *node,
-                                    const FlatSchemas *schemas) {
-  return isStructural(node) ? nullptr : schemaOf(node, schemas);
-}
-
-/// Whether `node` may write to one of its inputs: an operator whose schema
-/// says so, or a node without a schema other than the structural ones the
-/// specializer emits.
-bool mayWrite(const Node *node, const FlatSchemas *schemas) {
-  if (isStructural(node))
-    return false;
-  const FunctionSchema *schema = schemaOf(node, schemas);
+  const FunctionSchema *schema = node->maybeSchema();
   return !schema || schema->is_mutable();
 }
 
 /// Whether a node in `block` (or in its nodes' blocks) may write.
-bool mayWrite(const Block *block, const FlatSchemas *schemas) {
+bool mayWrite(const Block *block) {
   for (const Node *node : block->nodes()) {
     for (const Block *inner : node->blocks())
-      if (mayWrite(inner, schemas))
+      if (mayWrite(inner))
         return true;
-    if (mayWrite(node, schemas))
+    if (mayWrite(node))
       return true;
   }
   return false;
@@ -212,12 +190,12 @@ Sweep sweep(Block *block) {
 /// a tensor (a list, a dict, an object), or to anything at all (no schema,
 /// conservative aliasing): with none, constant lists of numbers are never
 /// written, and equal ones can be one.
-bool mayWriteBesidesTensors(const Block *block, const FlatSchemas *schemas) {
+bool mayWriteBesidesTensors(const Block *block) {
   for (const Node *node : block->nodes()) {
     for (const Block *inner : node->blocks())
-      if (mayWriteBesidesTensors(inner, schemas))
+      if (mayWriteBesidesTensors(inner))
         return true;
-    if (!mayWrite(node, schemas))
+    if (!mayWrite(node))
       continue;
     const Operator *op = node->maybeOperator();
     if (!op || op->aliasAnalysisKind() == c10::AliasAnalysisKind::CONSERVATIVE)
@@ -244,9 +222,9 @@ bool isTensor(const Value *value) {
 /// that input's memory).
 class Views {
 public:
-  Views(const Block *block, const FlatSchemas *schemas) {
+  explicit Views(const Block *block) {
     for (const Node *node : block->nodes()) {
-      const FunctionSchema *schema = aliasSchemaOf(node, schemas);
+      const FunctionSchema *schema = node->maybeSchema();
       if (!schema)
         continue;
       const auto &arguments = schema->arguments();
@@ -287,8 +265,7 @@ private:
 
 } // namespace
 
-std::unordered_set<const Node *>
-writesCleanupKeeps(const Block *block, const FlatSchemas *schemas) {
+std::unordered_set<const Node *> writesCleanupKeeps(const Block *block) {
   std::unordered_set<const Node *> kept;
   if (hasNestedBlocks(block))
     return kept;
@@ -296,18 +273,18 @@ writesCleanupKeeps(const Block *block, const FlatSchemas *schemas) {
   // is live when the block returns or a live node uses one of its outputs,
   // when it has side effects, or (here) when it writes to the memory of a
   // value that a live node after it reads; a live node's inputs live.
-  Views views(block, schemas);
+  Views views(block);
   ValueSet live;
   live.insertAll(block->outputs());
   ValueSet liveMemory;
   for (const Value *output : block->outputs())
     liveMemory.insert(views.root(output));
   for (const Node *node : block->nodes().reverse()) {
-    bool used = false;
+    bool used = node->hasSideEffects();
     for (const Value *output : node->outputs())
       used = used || live.count(output) != 0;
     bool writesLive = false;
-    if (const FunctionSchema *schema = aliasSchemaOf(node, schemas))
+    if (const FunctionSchema *schema = node->maybeSchema())
       for (size_t i = 0; i < schema->arguments().size() &&
                          i < node->inputs().size() && !writesLive;
            ++i) {
@@ -315,7 +292,7 @@ writesCleanupKeeps(const Block *block, const FlatSchemas *schemas) {
         writesLive = alias && alias->isWrite() &&
                      liveMemory.count(views.root(node->input(i))) != 0;
       }
-    if (!used && !writesLive && !node->hasSideEffects())
+    if (!used && !writesLive)
       continue;
     if (writesLive)
       kept.insert(node);
@@ -347,15 +324,14 @@ void eliminateDeadCode(
   swept.destroyDead();
 }
 
-void cleanupFlatGraph(std::shared_ptr<Graph> &graph,
-                      const FlatSchemas *schemas) {
+void cleanupFlatGraph(std::shared_ptr<Graph> &graph) {
   // No common-subexpression elimination: a trace has none, and torch 1.13's
   // merges two reads of a list across an in-place write to one of its
   // elements (test/differential/regressions.py).
   // Without alias analysis, every write is kept; with it, a write nothing
   // reads after is dead. Where every write is kept for its outputs anyway
   // (none, or resnet's relu_), both remove the same: the sweep does.
-  bool writes = mayWrite(graph->block(), schemas);
+  bool writes = mayWrite(graph->block());
   if (hasNestedBlocks(graph->block())) {
     writes ? EliminateDeadCode(graph) : EliminateDeadCode(graph->block());
   } else if (Sweep swept = sweep(graph->block()); !swept.writeKeptForItself) {
@@ -363,8 +339,7 @@ void cleanupFlatGraph(std::shared_ptr<Graph> &graph,
   } else {
     EliminateDeadCode(graph);
   }
-  bool listsUnwritten =
-      !writes || !mayWriteBesidesTensors(graph->block(), schemas);
+  bool listsUnwritten = !writes || !mayWriteBesidesTensors(graph->block());
   if (constantsImmutable(graph->block(), listsUnwritten)) {
     std::unordered_set<Node *, HashNode, EqualNode> seen;
     poolImmutableConstants(graph->block(), seen);

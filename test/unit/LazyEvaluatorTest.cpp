@@ -58,8 +58,7 @@ public:
       if (node->kind() == prim::Constant)
         evaluator.setKnown(node->output(), *toIValue(node->output()));
       else
-        evaluator.emitted(node, nullptr, node->isNondeterministic(),
-                        node->maybeSchema());
+        evaluator.emitted(node, nullptr, node->isNondeterministic());
     }
   }
 
@@ -266,8 +265,7 @@ graph(%x : Tensor, %y : Tensor):
     if (node->kind() == prim::Constant)
       evaluator.setKnown(node->output(), *toIValue(node->output()));
     else
-      evaluator.emitted(node, nullptr, node->isNondeterministic(),
-                        node->maybeSchema());
+      evaluator.emitted(node, nullptr, node->isNondeterministic());
   }
   Value *a = graph->outputs()[0], *b = graph->outputs()[1];
 
@@ -408,8 +406,7 @@ graph(%x : Tensor, %y : Tensor):
     if (node->kind() == prim::Constant)
       evaluator.setKnown(node->output(), *toIValue(node->output()));
     else
-      evaluator.emitted(node, nullptr, node->isNondeterministic(),
-                        node->maybeSchema());
+      evaluator.emitted(node, nullptr, node->isNondeterministic());
   }
   // %y is a view of %x's storage: the write to %x reaches %z.
   at::Tensor z = evaluator.real(graph->outputs()[1]).toTensor();
@@ -422,7 +419,7 @@ TEST(LazyEvaluatorTest, AliasClassesFromSchemas) {
   std::vector<size_t> writtenBySum, writtenByAdd;
   Node *sum = nullptr, *view = nullptr, *add = nullptr;
   for (Node *node : graph->nodes()) {
-    std::vector<size_t> written = aliases.addNode(node, node->maybeSchema());
+    std::vector<size_t> written = aliases.addNode(node);
     if (node->kind() == aten::sum) {
       sum = node;
       writtenBySum = written;
