@@ -6,14 +6,15 @@
 # (scripts/debian13-root.sh runs it inside its Debian 13 root).
 set -euo pipefail
 release=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID:-}")
+# mimalloc 2 only (Debian 13 has 3.0, which s2t does not link: cmake/Mimalloc.cmake).
 case "$release" in
-  13) llvm=19 ;;
-  *) llvm=14 ;;
+  13) llvm=19 allocator=() ;;
+  *) llvm=14 allocator=(libmimalloc-dev) ;;
 esac
 packages=(
   cmake ninja-build g++ ccache time
   libtorch-dev python3-torch python3-torchvision python3-torchaudio
-  libcli11-dev libgtest-dev nlohmann-json3-dev libmimalloc-dev
+  libcli11-dev libgtest-dev nlohmann-json3-dev "${allocator[@]}"
   pybind11-dev python3-dev
   "llvm-$llvm-tools"
   python3-onnx graphviz
