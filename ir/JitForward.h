@@ -7,6 +7,10 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+namespace c10 {
+struct FunctionSchema;
+} // namespace c10
+
 namespace torch {
 namespace jit {
 struct Block;

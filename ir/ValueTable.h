@@ -30,6 +30,18 @@ public:
     return slot && slot->present ? &slot->item : nullptr;
   }
 
+  /// The entry of `value`, or null if it has none; a value of another graph
+  /// than the one whose values the table holds has none.
+  const T *find(const torch::jit::Value *value) const {
+    size_t index = value->unique();
+    size_t chunk = index >> kChunkBits;
+    if (value->owningGraph() != graph_ || chunk >= chunks_.size() ||
+        !chunks_[chunk])
+      return nullptr;
+    const Slot &slot = (*chunks_[chunk])[index & (kChunkSize - 1)];
+    return slot.present ? &slot.item : nullptr;
+  }
+
   /// The entry of `value`, made (value-initialized) if it has none.
   T &operator[](const torch::jit::Value *value) {
     Slot *slot = slotOf(value, /*grow=*/true);

@@ -20,6 +20,7 @@
 
 #include "passes/Cleanup.h"
 
+#include "ir/FlatSchemas.h"
 #include "ir/ValueTable.h"
 
 #include <torch/csrc/jit/ir/ir.h>
@@ -37,10 +38,9 @@ using namespace torch::jit;
 
 namespace {
 
-/// Whether `node` may write to one of its inputs: an operator whose schema
-/// says so, or a node without a schema other than the structural ones the
-/// specializer emits.
-bool mayWrite(const Node *node) {
+/// Whether `node` is one of the structural nodes the specializer emits,
+/// which write nothing and have no schema that says otherwise.
+bool isStructural(const Node *node) {
   switch (node->kind()) {
   case prim::Constant:
   case prim::If:
@@ -53,21 +53,43 @@ bool mayWrite(const Node *node) {
   case prim::RaiseException:
   case prim::unchecked_cast:
   case prim::Uninitialized:
-    return false;
+    return true;
   default:
-    break;
+    return false;
   }
-  const FunctionSchema *schema = node->maybeSchema();
+}
+
+/// The schema of `node`: the one the specializer knew (`schemas`, if
+/// given), else LibTorch's match.
+const FunctionSchema *schemaOf(const Node *node, const FlatSchemas *schemas) {
+  return schemas ? schemas->schemaOf(node) : node->maybeSchema();
+}
+
+/// The schema whose alias annotations say what `node` writes and views, or
+/// null: a structural node has none that matters, and asking LibTorch for
+/// one costs a registry lookup every time where it matches no operator.
+const FunctionSchema *aliasSchemaOf(const Node *node,
+                                    const FlatSchemas *schemas) {
+  return isStructural(node) ? nullptr : schemaOf(node, schemas);
+}
+
+/// Whether `node` may write to one of its inputs: an operator whose schema
+/// says so, or a node without a schema other than the structural ones the
+/// specializer emits.
+bool mayWrite(const Node *node, const FlatSchemas *schemas) {
+  if (isStructural(node))
+    return false;
+  const FunctionSchema *schema = schemaOf(node, schemas);
   return !schema || schema->is_mutable();
 }
 
 /// Whether a node in `block` (or in its nodes' blocks) may write.
-bool mayWrite(const Block *block) {
+bool mayWrite(const Block *block, const FlatSchemas *schemas) {
   for (const Node *node : block->nodes()) {
     for (const Block *inner : node->blocks())
-      if (mayWrite(inner))
+      if (mayWrite(inner, schemas))
         return true;
-    if (mayWrite(node))
+    if (mayWrite(node, schemas))
       return true;
   }
   return false;
@@ -190,12 +212,12 @@ Sweep sweep(Block *block) {
 /// a tensor (a list, a dict, an object), or to anything at all (no schema,
 /// conservative aliasing): with none, constant lists of numbers are never
 /// written, and equal ones can be one.
-bool mayWriteBesidesTensors(const Block *block) {
+bool mayWriteBesidesTensors(const Block *block, const FlatSchemas *schemas) {
   for (const Node *node : block->nodes()) {
     for (const Block *inner : node->blocks())
-      if (mayWriteBesidesTensors(inner))
+      if (mayWriteBesidesTensors(inner, schemas))
         return true;
-    if (!mayWrite(node))
+    if (!mayWrite(node, schemas))
       continue;
     const Operator *op = node->maybeOperator();
     if (!op || op->aliasAnalysisKind() == c10::AliasAnalysisKind::CONSERVATIVE)
@@ -222,9 +244,9 @@ bool isTensor(const Value *value) {
 /// that input's memory).
 class Views {
 public:
-  explicit Views(const Block *block) {
+  Views(const Block *block, const FlatSchemas *schemas) {
     for (const Node *node : block->nodes()) {
-      const FunctionSchema *schema = node->maybeSchema();
+      const FunctionSchema *schema = aliasSchemaOf(node, schemas);
       if (!schema)
         continue;
       const auto &arguments = schema->arguments();
@@ -265,7 +287,8 @@ private:
 
 } // namespace
 
-std::unordered_set<const Node *> writesCleanupKeeps(const Block *block) {
+std::unordered_set<const Node *>
+writesCleanupKeeps(const Block *block, const FlatSchemas *schemas) {
   std::unordered_set<const Node *> kept;
   if (hasNestedBlocks(block))
     return kept;
@@ -273,18 +296,18 @@ std::unordered_set<const Node *> writesCleanupKeeps(const Block *block) {
   // is live when the block returns or a live node uses one of its outputs,
   // when it has side effects, or (here) when it writes to the memory of a
   // value that a live node after it reads; a live node's inputs live.
-  Views views(block);
+  Views views(block, schemas);
   ValueSet live;
   live.insertAll(block->outputs());
   ValueSet liveMemory;
   for (const Value *output : block->outputs())
     liveMemory.insert(views.root(output));
   for (const Node *node : block->nodes().reverse()) {
-    bool used = node->hasSideEffects();
+    bool used = false;
     for (const Value *output : node->outputs())
       used = used || live.count(output) != 0;
     bool writesLive = false;
-    if (const FunctionSchema *schema = node->maybeSchema())
+    if (const FunctionSchema *schema = aliasSchemaOf(node, schemas))
       for (size_t i = 0; i < schema->arguments().size() &&
                          i < node->inputs().size() && !writesLive;
            ++i) {
@@ -292,7 +315,7 @@ std::unordered_set<const Node *> writesCleanupKeeps(const Block *block) {
         writesLive = alias && alias->isWrite() &&
                      liveMemory.count(views.root(node->input(i))) != 0;
       }
-    if (!used && !writesLive)
+    if (!used && !writesLive && !node->hasSideEffects())
       continue;
     if (writesLive)
       kept.insert(node);
@@ -324,14 +347,15 @@ void eliminateDeadCode(
   swept.destroyDead();
 }
 
-void cleanupFlatGraph(std::shared_ptr<Graph> &graph) {
+void cleanupFlatGraph(std::shared_ptr<Graph> &graph,
+                      const FlatSchemas *schemas) {
   // No common-subexpression elimination: a trace has none, and torch 1.13's
   // merges two reads of a list across an in-place write to one of its
   // elements (test/differential/regressions.py).
   // Without alias analysis, every write is kept; with it, a write nothing
   // reads after is dead. Where every write is kept for its outputs anyway
   // (none, or resnet's relu_), both remove the same: the sweep does.
-  bool writes = mayWrite(graph->block());
+  bool writes = mayWrite(graph->block(), schemas);
   if (hasNestedBlocks(graph->block())) {
     writes ? EliminateDeadCode(graph) : EliminateDeadCode(graph->block());
   } else if (Sweep swept = sweep(graph->block()); !swept.writeKeptForItself) {
@@ -339,7 +363,8 @@ void cleanupFlatGraph(std::shared_ptr<Graph> &graph) {
   } else {
     EliminateDeadCode(graph);
   }
-  bool listsUnwritten = !writes || !mayWriteBesidesTensors(graph->block());
+  bool listsUnwritten =
+      !writes || !mayWriteBesidesTensors(graph->block(), schemas);
   if (constantsImmutable(graph->block(), listsUnwritten)) {
     std::unordered_set<Node *, HashNode, EqualNode> seen;
     poolImmutableConstants(graph->block(), seen);

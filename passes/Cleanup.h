@@ -9,6 +9,8 @@
 
 namespace s2t {
 
+class FlatSchemas;
+
 /// Whether a value is live: what eliminateDeadCode found, before it deletes.
 using IsLive = std::function<bool(const torch::jit::Value *)>;
 
@@ -29,11 +31,15 @@ void eliminateDeadCode(
 /// tensor, a view of it, a view of what it views, through operators whose
 /// schemas say so) that a live operation after them reads or the block
 /// returns. torch's alias analysis finds each of those writes live too.
+/// `schemas`: those the specializer knew, if any (ir/FlatSchemas.h).
 std::unordered_set<const torch::jit::Node *>
-writesCleanupKeeps(const torch::jit::Block *block);
+writesCleanupKeeps(const torch::jit::Block *block,
+                   const FlatSchemas *schemas = nullptr);
 
 /// Removes what the specializer left unused and merges duplicate constants,
-/// with torch's own passes: dead code, constant pooling.
-void cleanupFlatGraph(std::shared_ptr<torch::jit::Graph> &graph);
+/// with torch's own passes: dead code, constant pooling. `schemas`: those
+/// the specializer knew, if any.
+void cleanupFlatGraph(std::shared_ptr<torch::jit::Graph> &graph,
+                      const FlatSchemas *schemas = nullptr);
 
 } // namespace s2t

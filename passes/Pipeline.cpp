@@ -29,7 +29,7 @@ void specialize(PipelineState &state) {
 
 void cleanup(PipelineState &state) {
   try {
-    cleanupFlatGraph(state.result.graph);
+    cleanupFlatGraph(state.result.graph, state.result.schemas.get());
   } catch (const Error &) {
     throw;
   } catch (const std::exception &e) {

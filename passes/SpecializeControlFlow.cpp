@@ -198,11 +198,12 @@ SpecializeResult Specializer::run(const Graph &graph,
   evaluator_.checkAll();
   std::unordered_set<const Node *> keptWrites;
   if (evaluator_.writes() != 0) // else runDropped has nothing to run
-    keptWrites = writesCleanupKeeps(out_->block());
+    keptWrites = writesCleanupKeeps(out_->block(), schemas_.get());
   eliminateDeadCode(out_->block(), [&](const IsLive &live) {
     evaluator_.runDropped(live, keptWrites);
   });
   result_.graph = out_;
+  result_.schemas = schemas_;
   result_.kernelsRun = evaluator_.kernelsRun();
   result_.metadataFormula = evaluator_.metadataByFormula();
   result_.metadataDispatch = evaluator_.metadataByDispatch();

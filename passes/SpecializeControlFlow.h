@@ -21,12 +21,17 @@
 
 namespace s2t {
 
+class FlatSchemas;
+
 /// The pass reads s2t::Options (ir/Options.h) as it is: maxUnroll, maxNodes,
 /// guards and allowResidual.
 using SpecializeOptions = Options;
 
 struct SpecializeResult {
   std::shared_ptr<torch::jit::Graph> graph; ///< the flat graph
+  /// The schemas of its operations that the pass knew (ir/FlatSchemas.h),
+  /// for the clean-up.
+  std::shared_ptr<const FlatSchemas> schemas;
   std::vector<Decision> decisions;
   /// The checks put in for Options::guards, in program order: prim::If nodes of the
   /// flat graph whose else block raises.

@@ -77,8 +77,8 @@ const std::vector<Node *> *AliasClasses::writersOf(const Value *value) {
   return it == writers_.end() ? nullptr : &it->second;
 }
 
-std::vector<size_t> AliasClasses::addNode(Node *node) {
-  const FunctionSchema *schema = node->maybeSchema();
+std::vector<size_t> AliasClasses::addNode(Node *node,
+                                          const FunctionSchema *schema) {
   if (!schema) {
     Value *first = nullptr;
     for (Value *value : node->inputs())

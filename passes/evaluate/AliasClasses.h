@@ -35,8 +35,9 @@ public:
 
   /// Adds `node`'s aliasing: unites its outputs with the inputs they may
   /// alias, and records it as a writer of each input it writes to. Returns
-  /// the indices of those inputs.
-  std::vector<size_t> addNode(Node *node);
+  /// the indices of those inputs. `schema` is the operator's (null for a
+  /// node without one: its tensors may all alias).
+  std::vector<size_t> addNode(Node *node, const c10::FunctionSchema *schema);
 
 private:
   std::unordered_map<const Value *, const Value *> parent_;

@@ -52,6 +52,8 @@ struct LazyEvaluator::State {
   };
   struct NodeInfo {
     const Node *origin = nullptr;
+    /// The schema of the operator that runs (the origin's, if any).
+    const FunctionSchema *schema = nullptr;
     bool ranReal = false;
     bool ranMeta = false;
     bool random = false;
@@ -337,12 +339,11 @@ struct LazyEvaluator::State {
     stack.reserve(node->inputs().size() + 1);
     for (Value *value : node->inputs())
       stack.push_back(input(value, mode, info.origin ? info.origin : node));
-    const FunctionSchema *varargSchema =
-        info.origin ? info.origin->maybeSchema() : node->maybeSchema();
-    if (varargSchema && varargSchema->is_vararg())
+    const FunctionSchema *schema = info.schema;
+    if (schema && schema->is_vararg())
       stack.emplace_back(static_cast<int64_t>(node->inputs().size()));
     if (mode == Meta) {
-      if (const FunctionSchema *schema = node->maybeSchema()) {
+      if (schema) {
         for (size_t i = 0; i < stack.size() && i < schema->arguments().size();
              ++i)
           if (stack[i].isDevice() &&
@@ -385,8 +386,7 @@ struct LazyEvaluator::State {
   /// sized the outputs (so their strides are made up). Throws NoMetaKernel
   /// when neither knows the outputs.
   bool runMeta(Node *node, NodeInfo &info, Stack &stack) {
-    const FunctionSchema *schema =
-        info.origin ? info.origin->maybeSchema() : node->maybeSchema();
+    const FunctionSchema *schema = info.schema;
     // The commonest operators by formula (MetaFormulas): no dispatch.
     if (schema && !info.random)
       if (c10::optional<IValue> output = formulas.run(*schema, stack)) {
@@ -524,7 +524,7 @@ struct LazyEvaluator::State {
       bool used = false, writes = false;
       for (const Value *output : node->outputs())
         used |= live(output);
-      if (const FunctionSchema *schema = node->maybeSchema())
+      if (const FunctionSchema *schema = nodes[node].schema)
         for (const c10::Argument &argument : schema->arguments())
           writes |= argument.alias_info() && argument.alias_info()->isWrite();
       // Only writes: what else fails on the sample, the metadata checks
@@ -545,7 +545,10 @@ struct LazyEvaluator::State {
     for (Node *node : order) {
       if (node == end)
         break;
-      if (ran(node, Meta) || node->hasSideEffects())
+      if (ran(node, Meta))
+        continue;
+      const Node *origin = nodes[node].origin;
+      if ((origin ? origin : node)->hasSideEffects())
         continue;
       bool inputsKnown = true;
       for (Value *input : node->inputs())
@@ -645,10 +648,12 @@ void LazyEvaluator::setUnknown(Value *value) {
   state_->values[value].unknown = true;
 }
 
-void LazyEvaluator::emitted(Node *node, const Node *origin, bool random) {
+void LazyEvaluator::emitted(Node *node, const Node *origin, bool random,
+                            const FunctionSchema *schema) {
   State &s = *state_;
   State::NodeInfo &info = s.nodes[node];
   info.origin = origin;
+  info.schema = schema;
   info.random = random;
   s.order.push_back(node);
   if (info.random)
@@ -678,7 +683,7 @@ void LazyEvaluator::emitted(Node *node, const Node *origin, bool random) {
     s.values[output].device = device;
 
   // Aliasing, from the schema where there is one.
-  for (size_t i : s.aliases.addNode(node)) {
+  for (size_t i : s.aliases.addNode(node, info.schema)) {
     if (!info.mutates)
       ++writes_;
     info.mutates = true;

@@ -65,8 +65,11 @@ public:
   void setUnknown(Value *value);
   /// A node just appended to the flat graph; `origin` is the node of the
   /// scripted graph it computes (its operator is used), or null. `random`:
-  /// whether it is nondeterministic (Node::isNondeterministic).
-  void emitted(Node *node, const Node *origin, bool random);
+  /// whether it is nondeterministic (Node::isNondeterministic). `schema`:
+  /// the schema of the operator that computes it (`origin`'s, if given), or
+  /// null.
+  void emitted(Node *node, const Node *origin, bool random,
+               const c10::FunctionSchema *schema);
 
   /// The sample value of `value`, running kernels if needed. Throws
   /// UnknownValue when it depends on what the sample does not give.

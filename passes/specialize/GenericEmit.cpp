@@ -61,7 +61,12 @@ Node *Specializer::emit(Node *node, const Node *source,
                     ? false
                     : node->isNondeterministic() &&
                           !isDropoutDrawingNothing(node);
-  evaluator_.emitted(node, operatorOf, random);
+  // The schema of the operator that computes it: the scripted node's keeps
+  // its match; the flat node's is matched once per operator and input types
+  // (and recorded for the clean-up).
+  const c10::FunctionSchema *schema =
+      operatorOf ? operatorOf->maybeSchema() : schemas_->match(node);
+  evaluator_.emitted(node, operatorOf, random, schema);
   return node;
 }
 
@@ -165,8 +170,9 @@ const Specializer::OperationFacts &Specializer::factsOf(const Node *node) {
     unsupported(node, "no overload takes these arguments (" +
                           inputTypes(node) + ")");
   OperationFacts facts;
+  facts.torchNondeterministic = node->isNondeterministic();
   facts.nondeterministic =
-      node->isNondeterministic() && !isDropoutDrawingNothing(node);
+      facts.torchNondeterministic && !isDropoutDrawingNothing(node);
   facts.sideEffects = node->hasSideEffects();
   for (const Value *output : node->outputs())
     facts.producesTensorOrObject |= containsTensorOrObject(output->type());
@@ -278,9 +284,9 @@ void Specializer::emitGeneric(const Node *node, DecisionCategory dep) {
   }
   // A textual graph may declare types its values do not have (a str stored
   // in a Dict(str, Tensor)); torch's passes assert on the aten node that
-  // results, which matches none of its schemas. (After the outputs: adding
-  // one forgets the operator a node matched, and matching costs.)
-  if (flat->kind().is_aten() && !flat->maybeSchema())
+  // results, which matches none of its schemas. (Matched once per operator
+  // and input types, ir/FlatSchemas.h.)
+  if (!schemas_->match(flat) && flat->kind().is_aten())
     unsupported(node, "the values reaching it do not have the types the "
                       "graph declares (" + inputTypes(flat) + ")");
   emit(flat, node, node);

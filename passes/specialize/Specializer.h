@@ -16,6 +16,7 @@
 #pragma once
 
 #include "ir/Error.h"
+#include "ir/FlatSchemas.h"
 #include "ir/JitForward.h"
 #include "passes/SpecializeControlFlow.h"
 #include "passes/evaluate/LazyEvaluator.h"
@@ -217,7 +218,10 @@ private:
   /// What walkGeneric asks of an operation of the scripted graph, found on
   /// its first walk (an unrolled loop walks its body once per iteration).
   struct OperationFacts {
+    /// Draws random numbers (not a dropout that draws nothing).
     bool nondeterministic = false;
+    /// Node::isNondeterministic, as torch says.
+    bool torchNondeterministic = false;
     bool sideEffects = false;
     bool producesTensorOrObject = false;
     bool metadataQuery = false;
@@ -242,6 +246,8 @@ private:
   const SpecializeOptions &options_;
   const bool logUpdates_ = updatesLogged();
   std::shared_ptr<torch::jit::Graph> out_;
+  /// The schemas of the operations emitted as copies (ir/FlatSchemas.h).
+  std::shared_ptr<FlatSchemas> schemas_ = std::make_shared<FlatSchemas>();
   LazyEvaluator evaluator_;
   std::unordered_map<const torch::jit::Value *, AV> env_;
   /// prim::SetAttr writes and the first read of each attribute, per object, so

@@ -63,7 +63,13 @@ Value *Specializer::witnessFor(const AV &av, const TypePtr &type) {
 void Specializer::attachWitnesses(const Node *node,
                                   const std::vector<AV> &inputs,
                                   std::vector<AV> &results) {
-  if (node->hasSideEffects() || node->isNondeterministic())
+  // (torch's answers cost thousands of instructions: those kept with the
+  // operation's facts, where it has them.)
+  auto facts = facts_.find(node);
+  if (facts != facts_.end() ? facts->second.sideEffects ||
+                                  facts->second.torchNondeterministic
+                            : node->hasSideEffects() ||
+                                  node->isNondeterministic())
     return;
   bool any = false;
   for (const AV &input : inputs)
@@ -77,6 +83,7 @@ void Specializer::attachWitnesses(const Node *node,
   for (const Value *output : node->outputs())
     copy->addOutput()->setType(output->type());
   insertRaw(copy, node);
+  schemas_->match(copy); // for the clean-up
   for (size_t i = 0; i < results.size(); ++i) {
     AV &result = results[i];
     if (result.kind == AV::Constant) {
@@ -229,10 +236,10 @@ const std::vector<std::string> &Specializer::sourcesOf(Value *root) {
 }
 
 std::vector<std::string> Specializer::dependenciesOf(const AV &av) {
-  std::vector<std::string> result;
   if (Value *witness = av.witnessValue())
-    result = sourcesOf(witness);
-  else if (av.kind == AV::Aggregate)
+    return sourcesOf(witness); // sorted, without repeats
+  std::vector<std::string> result;
+  if (av.kind == AV::Aggregate)
     for (const AV &element : av.agg->elements)
       for (const std::string &source : dependenciesOf(element))
         result.push_back(source);

@@ -58,7 +58,8 @@ public:
       if (node->kind() == prim::Constant)
         evaluator.setKnown(node->output(), *toIValue(node->output()));
       else
-        evaluator.emitted(node, nullptr, node->isNondeterministic());
+        evaluator.emitted(node, nullptr, node->isNondeterministic(),
+                        node->maybeSchema());
     }
   }
 
@@ -265,7 +266,8 @@ graph(%x : Tensor, %y : Tensor):
     if (node->kind() == prim::Constant)
       evaluator.setKnown(node->output(), *toIValue(node->output()));
     else
-      evaluator.emitted(node, nullptr, node->isNondeterministic());
+      evaluator.emitted(node, nullptr, node->isNondeterministic(),
+                        node->maybeSchema());
   }
   Value *a = graph->outputs()[0], *b = graph->outputs()[1];
 
@@ -406,7 +408,8 @@ graph(%x : Tensor, %y : Tensor):
     if (node->kind() == prim::Constant)
       evaluator.setKnown(node->output(), *toIValue(node->output()));
     else
-      evaluator.emitted(node, nullptr, node->isNondeterministic());
+      evaluator.emitted(node, nullptr, node->isNondeterministic(),
+                        node->maybeSchema());
   }
   // %y is a view of %x's storage: the write to %x reaches %z.
   at::Tensor z = evaluator.real(graph->outputs()[1]).toTensor();
@@ -419,7 +422,7 @@ TEST(LazyEvaluatorTest, AliasClassesFromSchemas) {
   std::vector<size_t> writtenBySum, writtenByAdd;
   Node *sum = nullptr, *view = nullptr, *add = nullptr;
   for (Node *node : graph->nodes()) {
-    std::vector<size_t> written = aliases.addNode(node);
+    std::vector<size_t> written = aliases.addNode(node, node->maybeSchema());
     if (node->kind() == aten::sum) {
       sum = node;
       writtenBySum = written;
