@@ -7,6 +7,7 @@
 #include "passes/evaluate/MetaValues.h"
 
 #include <ATen/ATen.h>
+#include <ATen/EmptyTensor.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/functions/utils.h>
 #include <torch/csrc/autograd/variable.h>
@@ -83,9 +84,16 @@ c10::IValue toMeta(const c10::IValue &value) {
       return value;
     // requires_grad is metadata too: decisions read it, and autograd's
     // checks (an in-place write to a leaf that requires grad) depend on it.
-    return at::empty_strided(tensor.sizes(), tensor.strides(),
-                             tensor.options().device(c10::kMeta))
-        .requires_grad_(tensor.requires_grad());
+    // A dense tensor's stand-in is made as the meta kernel of empty_strided
+    // makes it, without the dispatcher's ~1,500 instructions (every
+    // parameter a kernel or a formula reads is one).
+    at::Tensor meta =
+        tensor.layout() == c10::kStrided && !tensor.is_quantized()
+            ? at::Tensor(at::detail::empty_strided_meta(
+                  tensor.sizes(), tensor.strides(), tensor.scalar_type()))
+            : at::empty_strided(tensor.sizes(), tensor.strides(),
+                                tensor.options().device(c10::kMeta));
+    return meta.requires_grad_(tensor.requires_grad());
   }
   if (value.isTensorList() ||
       (value.isList() && containsTensor(value.type()))) {

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/evaluate/MetaFormulas.h"
+#include "passes/evaluate/MetaValues.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/Backtrace.h>
@@ -793,6 +794,24 @@ TEST(MetaFormulasTest, SizesAndClampsAreTheKernels) {
         answered += agrees(formulas, *hardtanh, {input, low, c10::IValue(6)});
     }
   EXPECT_GT(answered, 250);
+}
+
+// A real tensor's stand-in: its sizes, strides (a transposed view, a slice
+// of a larger buffer), dtype and requires_grad, on the meta device; a leaf.
+TEST(MetaFormulasTest, StandInsKeepTheTensorsMetadata) {
+  at::Tensor base = at::rand({4, 6});
+  for (const at::Tensor &tensor :
+       {base, base.t(), base.slice(1, 1, 5, 2),
+        at::zeros({3}, at::kLong), at::rand({2, 3}).requires_grad_(),
+        at::rand({}, at::kDouble).requires_grad_()}) {
+    at::Tensor meta = s2t::evaluate::toMeta(tensor).toTensor();
+    EXPECT_TRUE(meta.is_meta());
+    EXPECT_EQ(meta.sizes(), tensor.sizes());
+    EXPECT_EQ(meta.strides(), tensor.strides());
+    EXPECT_EQ(meta.scalar_type(), tensor.scalar_type());
+    EXPECT_EQ(meta.requires_grad(), tensor.requires_grad());
+    EXPECT_TRUE(meta.is_leaf());
+  }
 }
 
 } // namespace
