@@ -11,8 +11,9 @@
 # with gigabytes free, deterministically, in torch's alias analysis at the end
 # of a tacotron2 conversion, where glibc's malloc, tcmalloc and tcmalloc's
 # debug allocator (which checks every block's bounds and poisons freed
-# memory) ran the same conversion through, and valgrind found no heap error
-# in it (bench/profile.md). With it, TARGET keeps glibc's malloc.
+# memory) ran the same conversion through, and valgrind and AddressSanitizer
+# found no heap error in it (bench/profile.md). With it, TARGET keeps
+# glibc's malloc.
 function(s2t_link_mimalloc target)
   find_package(mimalloc 2.0 CONFIG QUIET)
   if(NOT mimalloc_FOUND)
