@@ -199,6 +199,10 @@ def main(args):
                                    "performance.md")
     plot_path = args.plot or os.path.join(os.path.dirname(os.path.abspath(doc)),
                                           "performance.png")
+    # The plot is drawn after the run: a missing matplotlib is said before it.
+    import importlib.util
+    if importlib.util.find_spec("matplotlib") is None:
+        sys.exit("bench: the plot needs matplotlib (apt-get install python3-matplotlib)")
     if args.instructions:
         from instructions import missing_tools
         if missing_tools():
