@@ -23,12 +23,14 @@
 #include "ir/FlatSchemas.h"
 #include "ir/ValueTable.h"
 
+#include <c10/util/hash.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/ir/node_hashing.h>
 #include <torch/csrc/jit/jit_log.h>
 #include <torch/csrc/jit/passes/constant_pooling.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -136,11 +138,59 @@ bool constantsImmutable(const Block *block, bool listsUnwritten) {
   return true;
 }
 
+/// The value of a constant whose one attribute is a list of ints (the
+/// sizes, strides and paddings every convolution repeats), or null.
+const IValue *intListOf(const Node *node) {
+  if (node->kind() != prim::Constant || node->numAttributes() != 1 ||
+      !node->hasAttribute(attr::value) ||
+      node->kindOf(attr::value) != AttributeKind::ival)
+    return nullptr;
+  const IValue &value = node->ival(attr::value);
+  return value.isIntList() ? &value : nullptr;
+}
+
+/// torch's HashNode, with an int list constant's elements: torch hashes no
+/// list's elements, so that every int list constant of the graph fell in one
+/// bucket and was compared with each before it.
+struct HashConstant {
+  size_t operator()(const Node *node) const {
+    size_t hash = HashNode()(node);
+    if (const IValue *list = intListOf(node))
+      for (const IValue &element : list->toListRef())
+        hash = c10::hash_combine(hash, std::hash<int64_t>()(element.toInt()));
+    return hash;
+  }
+};
+
+/// torch's EqualNode, answered directly for two int list constants (its
+/// generic comparison lists, sorts and looks up the attributes by name and
+/// compares the lists an IValue at a time, ~2,000 instructions a pair):
+/// the same output types and the same elements, as torch compares them
+/// (a constant has no inputs and no blocks).
+struct EqualConstant {
+  bool operator()(const Node *lhs, const Node *rhs) const {
+    const IValue *left = intListOf(lhs);
+    const IValue *right = intListOf(rhs);
+    if (!left || !right)
+      return EqualNode()(lhs, rhs);
+    const c10::TypePtr &leftType = lhs->output()->type();
+    const c10::TypePtr &rightType = rhs->output()->type();
+    if (leftType != rightType && *leftType != *rightType)
+      return false;
+    c10::ArrayRef<IValue> a = left->toListRef(), b = right->toListRef();
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const IValue &x, const IValue &y) {
+                        return x.toInt() == y.toInt();
+                      });
+  }
+};
+
+using ConstantSet = std::unordered_set<Node *, HashConstant, EqualConstant>;
+
 /// ConstantPooling's pooling for immutable constants: the first of equal
 /// constants (in program order, blocks included) replaces the others and
 /// moves to the start of the graph.
-void poolImmutableConstants(
-    Block *block, std::unordered_set<Node *, HashNode, EqualNode> &seen) {
+void poolImmutableConstants(Block *block, ConstantSet &seen) {
   for (auto it = block->nodes().begin(); it != block->nodes().end();) {
     Node *node = *it++;
     for (Block *inner : node->blocks())
@@ -366,7 +416,7 @@ void cleanupFlatGraph(std::shared_ptr<Graph> &graph,
   bool listsUnwritten =
       !writes || !mayWriteBesidesTensors(graph->block(), schemas);
   if (constantsImmutable(graph->block(), listsUnwritten)) {
-    std::unordered_set<Node *, HashNode, EqualNode> seen;
+    ConstantSet seen;
     poolImmutableConstants(graph->block(), seen);
   } else {
     ConstantPooling(graph);
