@@ -6,10 +6,9 @@
 # (scripts/debian13-root.sh runs it inside its Debian 13 root).
 set -euo pipefail
 release=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID:-}")
-# s2t-opt's allocator: mimalloc 2, or tcmalloc where Debian has mimalloc 3 only
-# (cmake/Allocator.cmake).
+# mimalloc 2 only (Debian 13 has 3.0, which s2t does not link: cmake/Mimalloc.cmake).
 case "$release" in
-  13) llvm=19 allocator=(libgoogle-perftools-dev) ;;
+  13) llvm=19 allocator=() ;;
   *) llvm=14 allocator=(libmimalloc-dev) ;;
 esac
 packages=(
