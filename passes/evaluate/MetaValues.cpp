@@ -85,7 +85,7 @@ c10::IValue toMeta(const c10::IValue &value) {
     // requires_grad is metadata too: decisions read it, and autograd's
     // checks (an in-place write to a leaf that requires grad) depend on it.
     // A dense tensor's stand-in is made as the meta kernel of empty_strided
-    // makes it, without the dispatcher's ~1,500 instructions (every
+    // makes it, without the dispatcher's ~2,500 instructions (every
     // parameter a kernel or a formula reads is one).
     at::Tensor meta =
         tensor.layout() == c10::kStrided && !tensor.is_quantized()
