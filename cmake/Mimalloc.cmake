@@ -5,7 +5,9 @@
 # operator new (on mimalloc's malloc) is the one bound, since mimalloc's own
 # aborts where it cannot allocate, and s2t-opt reports that as one line
 # (test/tools/out-of-memory.test). Used by s2t-opt (CMakeLists.txt) and by
-# the benchmark's floor (bench/CMakeLists.txt), which must allocate alike.
+# the benchmark's floor (bench/CMakeLists.txt), which must allocate alike;
+# both get the settings of tools/allocator/MimallocOptions.cpp (large OS
+# pages).
 #
 # Not mimalloc 3 (Debian 13's 3.0.1): its malloc returned null for 104 bytes
 # with gigabytes free, deterministically, in torch's alias analysis at the end
@@ -14,6 +16,9 @@
 # memory) ran the same conversion through, and valgrind and AddressSanitizer
 # found no heap error in it (bench/profile.md). With it, TARGET keeps
 # glibc's malloc.
+set(S2T_MIMALLOC_OPTIONS
+    ${CMAKE_CURRENT_LIST_DIR}/../tools/allocator/MimallocOptions.cpp)
+
 function(s2t_link_mimalloc target)
   find_package(mimalloc 2.0 CONFIG QUIET)
   if(NOT mimalloc_FOUND)
@@ -21,6 +26,7 @@ function(s2t_link_mimalloc target)
                    "mimalloc 3.0 is not used, cmake/Mimalloc.cmake)")
     return()
   endif()
+  target_sources(${target} PRIVATE ${S2T_MIMALLOC_OPTIONS})
   target_link_libraries(${target} PRIVATE
     -Wl,--push-state,--no-as-needed -lstdc++ mimalloc -Wl,--pop-state)
 endfunction()
