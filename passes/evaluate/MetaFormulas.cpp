@@ -23,6 +23,7 @@
 
 #include "passes/evaluate/MetaShapes.h"
 #include "passes/evaluate/MetaValues.h"
+#include "passes/evaluate/MetaViews.h"
 
 #include <ATen/EmptyTensor.h>
 #include <ATen/core/grad_mode.h>
@@ -409,7 +410,9 @@ bool contiguousOfOneFloatingDtype(const at::Tensor &first,
 /// and matmul (self, other) of matrices: a contiguous (N, M) output (addmm's
 /// structured kernel, or mm's, which linear and matmul of 2-d inputs call)
 /// where every tensor is contiguous and of one float or double dtype and
-/// the inner sizes match. linear's bias is None or of M values; addmm's
+/// the inner sizes match; linear of an input (..., N, K), (..., N, M). (Of
+/// a 3-d input with a bias, the kernel's result is a view of the matrix
+/// it computes, which nothing else sees: a tensor of its own is exact.) linear's bias is None or of M values; addmm's
 /// `self` broadcasts to (N, M) with at most two dimensions; beta and alpha
 /// are real numbers.
 c10::optional<IValue> matrix(c10::string_view name,
@@ -429,15 +432,18 @@ c10::optional<IValue> matrix(c10::string_view name,
   }
   const at::Tensor &left = stack[addmm ? 1 : 0].toTensor();
   const at::Tensor &right = stack[addmm ? 2 : 1].toTensor();
-  if (!contiguousOfOneFloatingDtype(left, stack) || left.dim() != 2 ||
-      right.dim() != 2)
+  // linear also takes batches of rows (..., K): its kernel folds them into
+  // one matrix and its result back to (..., M), contiguous.
+  bool rows = left.dim() == 2 || (linear && left.dim() > 2);
+  if (!contiguousOfOneFloatingDtype(left, stack) || !rows || right.dim() != 2)
     return c10::nullopt;
   // linear's weight is (M, K): the input times its transpose.
   int64_t inner = linear ? right.size(1) : right.size(0);
   int64_t columns = linear ? right.size(0) : right.size(1);
-  if (left.size(1) != inner)
+  if (left.size(-1) != inner)
     return c10::nullopt;
-  std::vector<int64_t> sizes = {left.size(0), columns};
+  std::vector<int64_t> sizes = left.sizes().vec();
+  sizes.back() = columns;
   if (linear && stack[2].isTensor() && stack[2].toTensor().defined() &&
       !stack[2].toTensor().sizes().equals({columns}))
     return c10::nullopt;
@@ -564,35 +570,19 @@ bool isIdentity(const std::string &name) {
       "alpha_dropout",
       "alpha_dropout_",
       "feature_alpha_dropout",
-      "feature_alpha_dropout_",
-      "flatten"};
+      "feature_alpha_dropout_"};
   return names.count(name) != 0;
 }
 
 /// `self` itself: the dropouts with train=False and p in [0, 1], or with
 /// p = 0 (the kernels check p, then return their input without drawing
-/// where either holds), flatten.using_ints from a dimension to
-/// itself of a tensor of at least one dimension. Being the input, the
-/// result shares its storage and autograd state, as the kernel's does.
-c10::optional<IValue> identity(c10::string_view name,
-                               const c10::FunctionSchema &schema,
+/// where either holds). Being the input, the result shares its storage and
+/// autograd state, as the kernel's does.
+c10::optional<IValue> identity(const c10::FunctionSchema &schema,
                                const torch::jit::Stack &stack) {
   if (stack.size() != 3 || !stack[0].isTensor() ||
       !stack[0].toTensor().defined() || !stack[0].toTensor().is_meta())
     return c10::nullopt;
-  const at::Tensor &self = stack[0].toTensor();
-  if (name == "flatten") {
-    if (schema.overload_name() != "using_ints" || !stack[1].isInt() ||
-        !stack[2].isInt())
-      return c10::nullopt;
-    int64_t rank = self.dim(), start = stack[1].toInt(), end = stack[2].toInt();
-    if (rank == 0 || start < -rank || start >= rank || end < -rank ||
-        end >= rank)
-      return c10::nullopt;
-    if ((start + rank) % rank != (end + rank) % rank)
-      return c10::nullopt; // a view of fewer dimensions: the kernel's
-    return stack[0];
-  }
   if (!schema.overload_name().empty() || !stack[1].isDouble() ||
       !stack[2].isBool())
     return c10::nullopt;
@@ -647,6 +637,8 @@ MetaFormulas::Formula formulaOf(const c10::FunctionSchema &schema) {
     if (isSized(name))
       return MetaFormulas::Formula::Sized;
     const std::string &overload = schema.overload_name();
+    if (isViewFormula(name, overload))
+      return MetaFormulas::Formula::View;
     if (name == "size")
       return MetaFormulas::Formula::Size;
     if (name == "mean" && overload == "dim")
@@ -711,7 +703,9 @@ c10::optional<IValue> MetaFormulas::run(const c10::FunctionSchema &schema,
   case Formula::Roll:
     return roll(stack);
   case Formula::Identity:
-    return identity(it->second.second.toUnqualString(), schema, stack);
+    return identity(schema, stack);
+  case Formula::View:
+    return viewByFormula(it->second.second.toUnqualString(), stack);
   case Formula::Size:
     return sizeOf(schema, stack);
   case Formula::None:

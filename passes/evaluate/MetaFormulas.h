@@ -10,14 +10,13 @@
 // avg_pool2d, adaptive_avg_pool2d), linear and the matrix products of
 // matrices, cat, mean over dimensions, hardtanh and relu6; roll, which has
 // no meta kernel in LibTorch 1.13 either (swin transformers shift their
-// windows with it); the dropouts in evaluation or of probability 0 and
-// flatten of one dimension, which return their input itself; size. A formula answers only where it
+// windows with it); the dropouts in evaluation or of probability 0, which
+// return their input itself; size; views and contiguous (MetaViews.h, where
+// views are exact as tensors of their own). A formula answers only where it
 // is exact (sizes, strides, dtype, requires_grad, and whether the result is
 // the input) and the kernel could not raise; anything else is left to the
-// kernel. Views (flatten of several dimensions, view, reshape) are left to
-// it too: a fresh tensor would not share the input's autograd state, which
-// in-place operations through the view change. An unrolled loop of
-// `x = x + 1` then costs no dispatch per iteration.
+// kernel. An unrolled loop of `x = x + 1` then costs no dispatch per
+// iteration.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -54,6 +53,7 @@ public:
     Hardtanh,
     Roll,
     Identity,
+    View,
     Size
   };
 

@@ -17,6 +17,9 @@
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/runtime/operator.h>
 
+#include <algorithm>
+#include <limits>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,9 @@ c10::optional<c10::IValue> kernelOutput(Operator &op, Stack inputs,
     op.getOperation()(inputs);
   } catch (const c10::Error &e) {
     error = e.what_without_backtrace();
+    return c10::nullopt;
+  } catch (const std::exception &e) { // infer_size's std::runtime_error
+    error = e.what();
     return c10::nullopt;
   }
   return inputs.at(0);
@@ -88,13 +94,23 @@ std::string describe(const Stack &inputs) {
 }
 
 /// `inputs` with each meta tensor replaced by a CPU tensor of zeros of the
-/// same sizes, dtype and requires_grad.
+/// same sizes, strides, dtype and requires_grad; one computed in grad mode
+/// (no leaf) by a view of a computed tensor, at the same storage offset.
 at::Tensor onCpu(const at::Tensor &meta) {
   if (!meta.defined())
     return meta;
-  at::Tensor tensor = at::zeros(meta.sizes(), meta.options().device(c10::kCPU))
-                          .as_strided(meta.sizes(), meta.strides());
-  return meta.requires_grad() ? tensor.requires_grad_(true) : tensor;
+  int64_t extent = meta.storage_offset() + 1;
+  for (int64_t d = 0; d < meta.dim(); ++d)
+    extent += std::max<int64_t>(meta.size(d) - 1, 0) * meta.stride(d);
+  at::Tensor storage =
+      at::zeros({extent}, meta.options().device(c10::kCPU));
+  bool computed = meta.requires_grad() && !meta.is_leaf();
+  if (computed)
+    storage = storage.requires_grad_(true).mul(1);
+  at::Tensor tensor =
+      storage.as_strided(meta.sizes(), meta.strides(), meta.storage_offset());
+  return meta.requires_grad() && !computed ? tensor.requires_grad_(true)
+                                           : tensor;
 }
 
 Stack onCpu(const Stack &inputs) {
@@ -151,12 +167,17 @@ bool agrees(MetaFormulas &formulas, Operator &op, const Stack &inputs) {
   EXPECT_EQ(mine.is_leaf(), theirs.is_leaf()) << what;
   EXPECT_TRUE(mine.is_meta());
   // The kernel's result is an input itself (in place, dropout in
-  // evaluation) exactly where the formula's is; else neither is a view.
+  // evaluation) exactly where the formula's is; else the formula's is no
+  // view and the kernel's shares no input's storage (linear of a 3-d input
+  // returns a view of the matrix it computed).
   int same = indexOfSame(cpu, theirs);
   EXPECT_EQ(indexOfSame(inputs, mine), same) << what;
   if (same < 0) {
-    EXPECT_FALSE(theirs.is_view()) << what;
     EXPECT_FALSE(mine.is_view()) << what;
+    for (const c10::IValue &input : cpu)
+      if (input.isTensor() && input.toTensor().defined())
+        EXPECT_FALSE(theirs.storage().is_alias_of(input.toTensor().storage()))
+            << what;
   }
   return true;
 }
@@ -570,8 +591,9 @@ TEST(MetaFormulasTest, MatrixProductsAreTheKernels) {
   auto matmul = operatorNamed("aten::matmul", "");
   ASSERT_TRUE(linear && addmm && mm && matmul);
   int answered = 0;
-  const std::vector<Ints> matrices = {{1, 3}, {2, 3}, {3, 1},   {0, 3},
-                                      {3, 0}, {4},    {2, 3, 3}};
+  const std::vector<Ints> matrices = {{1, 3}, {2, 3},    {3, 1},
+                                      {0, 3}, {3, 0},    {4},
+                                      {2, 3, 3}, {2, 1, 3}, {2, 2, 0, 3}};
   for (const Ints &a : matrices)
     for (const Ints &b : matrices)
       for (at::ScalarType da : {at::kFloat, at::kDouble})
@@ -592,7 +614,12 @@ TEST(MetaFormulasTest, MatrixProductsAreTheKernels) {
               bool plain = bias.isNone() || (bias.toTensor().dim() == 1 &&
                                              bias.toTensor().size(0) == b[0]);
               Stack inputs{metaTensor(a, da), metaTensor(b, db, grad), bias};
-              answered += (plain ? check : agrees)(formulas, *linear, inputs);
+              // linear takes batches of rows as well.
+              auto checkLinear = da == db && a.size() >= 2 && b.size() == 2
+                                     ? answersWhereTheKernelDoes
+                                     : agrees;
+              answered +=
+                  (plain ? checkLinear : agrees)(formulas, *linear, inputs);
             }
             for (const Ints &self : std::vector<Ints>{{},
                                                       {1},
@@ -794,6 +821,173 @@ TEST(MetaFormulasTest, SizesAndClampsAreTheKernels) {
         answered += agrees(formulas, *hardtanh, {input, low, c10::IValue(6)});
     }
   EXPECT_GT(answered, 250);
+}
+
+/// Checks a view formula on `inputs` (a meta tensor first) against the CPU
+/// kernel: sizes, strides, the storage offset from the input's, dtype,
+/// requires_grad, being a leaf, being the input itself. Where the formula
+/// declines, the kernel must raise, if `declinesOnlyErrors`.
+bool viewAgrees(MetaFormulas &formulas, Operator &op, const Stack &inputs,
+                bool declinesOnlyErrors = true) {
+  c10::optional<c10::IValue> formula = formulas.run(op.schema(), inputs);
+  std::string what = c10::str(op.schema(), " on ", describe(inputs));
+  Stack cpu = onCpu(inputs);
+  std::string error;
+  c10::optional<c10::IValue> kernel = kernelOutput(op, cpu, error);
+  if (!formula) {
+    if (declinesOnlyErrors)
+      EXPECT_FALSE(kernel.has_value())
+          << what << ": the formula declined where the kernel answers";
+    return false;
+  }
+  EXPECT_TRUE(kernel.has_value())
+      << what << ": the formula answered where the kernel raises: " << error;
+  if (!kernel)
+    return true;
+  const at::Tensor &mine = formula->toTensor();
+  const at::Tensor &theirs = kernel->toTensor();
+  const at::Tensor &self = inputs[0].toTensor();
+  EXPECT_EQ(mine.sizes(), theirs.sizes()) << what;
+  EXPECT_EQ(mine.strides(), theirs.strides()) << what;
+  EXPECT_EQ(mine.storage_offset() - self.storage_offset(),
+            theirs.storage_offset() - cpu[0].toTensor().storage_offset())
+      << what;
+  EXPECT_EQ(mine.scalar_type(), theirs.scalar_type()) << what;
+  EXPECT_EQ(mine.requires_grad(), theirs.requires_grad()) << what;
+  EXPECT_EQ(mine.is_leaf(), theirs.is_leaf()) << what;
+  EXPECT_EQ(mine.is_contiguous(), theirs.is_contiguous()) << what;
+  EXPECT_TRUE(mine.is_meta());
+  EXPECT_EQ(indexOfSame(inputs, mine), indexOfSame(cpu, theirs)) << what;
+  return true;
+}
+
+/// Meta tensors computed in grad mode (they require grad and are no
+/// leaves): contiguous ones of several ranks (with empty and size-1
+/// dimensions), a transposed one, one with a stride of 2 and one with a
+/// storage offset.
+std::vector<at::Tensor> computedInputs() {
+  std::vector<at::Tensor> inputs;
+  for (const Ints &shape :
+       std::vector<Ints>{{}, {1}, {6}, {2, 3}, {2, 1, 3}, {4, 1, 1}, {2, 0, 3}})
+    inputs.push_back(metaTensor(shape, at::kFloat, true).mul(2));
+  at::Tensor base = metaTensor({4, 6}, at::kFloat, true).mul(2);
+  inputs.push_back(base.t());
+  inputs.push_back(base.slice(1, 0, 6, 2));
+  inputs.push_back(base.select(0, 1).unsqueeze(1));
+  return inputs;
+}
+
+// Each view formula on inputs that require grad and are no leaves, for
+// every argument in range and many out of it (the formula must decline
+// exactly where the kernel raises), against the CPU kernel.
+TEST(MetaFormulasTest, ViewsAreTheKernels) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto transpose = operatorNamed("aten::transpose", "int");
+  auto permute = operatorNamed("aten::permute", "");
+  auto unsqueeze = operatorNamed("aten::unsqueeze", "");
+  auto view = operatorNamed("aten::view", "");
+  auto reshape = operatorNamed("aten::reshape", "");
+  auto flatten = operatorNamed("aten::flatten", "using_ints");
+  auto select = operatorNamed("aten::select", "int");
+  auto slice = operatorNamed("aten::slice", "Tensor");
+  ASSERT_TRUE(transpose && permute && unsqueeze && view && reshape &&
+              flatten && select && slice);
+  const Ints dims = {-4, -3, -2, -1, 0, 1, 2, 3};
+  const std::vector<Ints> shapes = {{-1},    {6},     {1, -1}, {-1, 1},
+                                    {2, -1}, {3, 2},  {2, 3},  {-1, -1},
+                                    {0, -1}, {1, 2, 3}, {5},   {2, -2},
+                                    {0},     {2, 0, 3}, {3, 0, -1}, {}};
+  const std::vector<c10::IValue> bounds = {
+      c10::IValue(), int64_t(-5), int64_t(-1), int64_t(0), int64_t(1),
+      int64_t(2), int64_t(10), std::numeric_limits<int64_t>::max()};
+  int answered = 0;
+  for (const at::Tensor &self : computedInputs()) {
+    int64_t rank = self.dim();
+    for (int64_t a : dims)
+      for (int64_t b : dims)
+        answered += viewAgrees(formulas, *transpose, {self, a, b},
+                               /*declinesOnlyErrors=*/rank > 0);
+    Ints order(rank);
+    std::iota(order.begin(), order.end(), 0);
+    do {
+      answered += viewAgrees(formulas, *permute, {self, order}, rank > 0);
+      Ints negative = order;
+      for (int64_t &d : negative)
+        d -= rank;
+      answered += viewAgrees(formulas, *permute, {self, negative}, rank > 0);
+    } while (std::next_permutation(order.begin(), order.end()));
+    for (const Ints &wrong : std::vector<Ints>{{0, 0}, {0}, {0, 1, 2, 3}, {5}})
+      viewAgrees(formulas, *permute, {self, wrong}, rank > 0);
+    for (int64_t d : dims)
+      answered += viewAgrees(formulas, *unsqueeze, {self, d});
+    for (const Ints &shape : shapes) {
+      answered += viewAgrees(formulas, *view, {self, shape});
+      answered += viewAgrees(formulas, *reshape, {self, shape});
+    }
+    for (int64_t start : dims)
+      for (int64_t end : dims)
+        answered += viewAgrees(formulas, *flatten, {self, start, end},
+                               /*declinesOnlyErrors=*/rank > 0);
+    for (int64_t d : dims)
+      for (int64_t index : {-4, -1, 0, 1, 2, 5}) {
+        answered += viewAgrees(formulas, *select, {self, d, index});
+        for (const c10::IValue &start : bounds)
+          for (const c10::IValue &end : bounds)
+            for (int64_t step : {1, 2, 3, 0, -1})
+              if (index == 0) // once per dimension
+                answered +=
+                    viewAgrees(formulas, *slice, {self, d, start, end, step});
+      }
+  }
+  EXPECT_GT(answered, 5000);
+}
+
+// Views of tensors whose autograd state a view shares (inputs that do not
+// require grad, leaves that do) and views made without grad mode are left
+// to the kernel; flatten of one dimension is the input itself.
+TEST(MetaFormulasTest, ViewsOfLeavesAndOfTheSampleAreTheKernels) {
+  MetaFormulas formulas;
+  auto transpose = operatorNamed("aten::transpose", "int");
+  auto reshape = operatorNamed("aten::reshape", "");
+  auto flatten = operatorNamed("aten::flatten", "using_ints");
+  ASSERT_TRUE(transpose && reshape && flatten);
+  for (bool grad : {false, true}) {
+    at::Tensor leaf = metaTensor({2, 3}, at::kFloat, grad);
+    EXPECT_FALSE(formulas.run(transpose->schema(),
+                              {leaf, int64_t(0), int64_t(1)}));
+    EXPECT_FALSE(formulas.run(reshape->schema(), {leaf, Ints{6}}));
+    EXPECT_TRUE(viewAgrees(formulas, *flatten, {leaf, int64_t(1), int64_t(1)}));
+  }
+  at::Tensor computed = metaTensor({2, 3}, at::kFloat, true).mul(2);
+  {
+    at::NoGradGuard noGrad;
+    EXPECT_FALSE(formulas.run(transpose->schema(),
+                              {computed, int64_t(0), int64_t(1)}));
+  }
+  EXPECT_TRUE(formulas.run(transpose->schema(),
+                           {computed, int64_t(0), int64_t(1)}));
+}
+
+// contiguous: the input itself where it is contiguous (of any rank, grad or
+// not), else a contiguous copy; other memory formats are the kernel's.
+TEST(MetaFormulasTest, ContiguousIsTheKernel) {
+  NoBacktraces quickErrors;
+  MetaFormulas formulas;
+  auto contiguous = operatorNamed("aten::contiguous", "");
+  ASSERT_TRUE(contiguous);
+  int answered = 0;
+  std::vector<at::Tensor> inputs = computedInputs();
+  at::Tensor plain = metaTensor({4, 6}, at::kLong);
+  inputs.insert(inputs.end(), {plain, plain.t(), plain.slice(1, 1, 5, 2),
+                               metaTensor({3, 1}, at::kDouble, true)});
+  for (const at::Tensor &self : inputs) {
+    answered += viewAgrees(formulas, *contiguous,
+                           {self, int64_t(c10::MemoryFormat::Contiguous)});
+    EXPECT_FALSE(formulas.run(
+        contiguous->schema(), {self, int64_t(c10::MemoryFormat::ChannelsLast)}));
+  }
+  EXPECT_EQ(answered, static_cast<int>(inputs.size()));
 }
 
 // A real tensor's stand-in: its sizes, strides (a transposed view, a slice
