@@ -456,10 +456,11 @@ c10::optional<IValue> matrix(c10::string_view name,
   return output(sizes, left.scalar_type(), stack);
 }
 
-/// cat(tensors, dim): a contiguous output where the tensors are contiguous
-/// (they suggest the contiguous memory format), of one float or double
-/// dtype and one rank (not 0-d; not the legacy empty (0) tensor, which cat
-/// skips), and agree in every dimension but `dim`.
+/// cat(tensors, dim): a contiguous output where the kernel makes one (the
+/// first tensor that suggests the contiguous memory format, or two that
+/// suggest different ones, decide it; tensors of any strides), the tensors
+/// of one float or double dtype and one rank (not 0-d; not the legacy empty
+/// (0) tensor, which cat skips), agreeing in every dimension but `dim`.
 c10::optional<IValue> concatenate(const torch::jit::Stack &stack) {
   if (stack.size() != 2 || !stack[0].isTensorList() || !stack[1].isInt())
     return c10::nullopt;
@@ -475,16 +476,25 @@ c10::optional<IValue> concatenate(const torch::jit::Stack &stack) {
     dim += rank;
   std::vector<int64_t> sizes = first.sizes().vec();
   sizes[dim] = 0;
+  c10::optional<at::MemoryFormat> format; // cat's, of the tensors so far
   for (const at::Tensor &tensor : tensors) {
-    if (!tensor.defined() || !hasContiguousStrides(tensor) ||
+    if (!tensor.defined() || !tensor.is_meta() ||
+        tensor.layout() != c10::kStrided ||
         tensor.scalar_type() != first.scalar_type() || tensor.dim() != rank ||
         (rank == 1 && tensor.size(0) == 0))
       return c10::nullopt;
+    if (format != at::MemoryFormat::Contiguous) {
+      at::MemoryFormat suggested = tensor.suggest_memory_format();
+      format = format && *format != suggested ? at::MemoryFormat::Contiguous
+                                              : suggested;
+    }
     for (int64_t d = 0; d < rank; ++d)
       if (d != dim && tensor.size(d) != first.size(d))
         return c10::nullopt;
     sizes[dim] += tensor.size(dim);
   }
+  if (format != at::MemoryFormat::Contiguous)
+    return c10::nullopt; // channels last: the kernel lays it out
   return output(sizes, first.scalar_type(), stack);
 }
 

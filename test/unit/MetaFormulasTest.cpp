@@ -675,16 +675,37 @@ TEST(MetaFormulasTest, CatIsTheKernel) {
             answered += agrees(formulas, *cat, {three, dim});
           }
   EXPECT_GT(answered, 200);
-  // Mixed dtypes promote; a transposed tensor: the kernel decides.
+  // Mixed dtypes promote: the kernel decides.
   EXPECT_FALSE(formulas.run(
       cat->schema(), {c10::List<at::Tensor>({metaTensor({2}, at::kFloat),
                                              metaTensor({2}, at::kDouble)}),
                       int64_t(0)}));
-  EXPECT_FALSE(
-      formulas.run(cat->schema(),
-                   {c10::List<at::Tensor>({metaTensor({2, 2}, at::kFloat),
-                                           metaTensor({2, 2}, at::kFloat).t()}),
-                    int64_t(0)}));
+  // Tensors of other strides: halves of a channel split (shufflenet's),
+  // transposed, sliced with a step, channels last. The output is
+  // contiguous unless every tensor suggests channels last.
+  at::Tensor image = metaTensor({2, 4, 3, 3}, at::kFloat, true).mul(2);
+  at::Tensor last =
+      metaTensor({2, 4, 3, 3}, at::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
+  at::Tensor half = image.slice(1, 0, 2), otherHalf = image.slice(1, 2, 4);
+  at::Tensor matrix = metaTensor({3, 3}, at::kFloat);
+  answered = 0;
+  for (const std::vector<at::Tensor> &pair :
+       std::vector<std::vector<at::Tensor>>{{half, otherHalf},
+                                           {half, image},
+                                           {image.transpose(2, 3), image},
+                                           {image, last},
+                                           {last, image},
+                                           {last, half},
+                                           {matrix, matrix.t()},
+                                           {matrix.t(), matrix.t()},
+                                           {matrix.slice(0, 0, 3, 2), matrix}})
+    for (int64_t dim : {0, 1, -1})
+      answered += answersWhereTheKernelDoes(
+          formulas, *cat, {c10::List<at::Tensor>(pair), dim});
+  EXPECT_GT(answered, 15);
+  for (int64_t dim : {0, 1})
+    EXPECT_FALSE(formulas.run(cat->schema(),
+                              {c10::List<at::Tensor>({last, last}), dim}));
 }
 
 TEST(MetaFormulasTest, MeanIsTheKernel) {
