@@ -300,7 +300,10 @@ private:
   /// Nesting of residual prim::If / prim::Loop blocks being walked.
   int residual_ = 0;
   std::vector<std::function<void()>> undo_;
-  std::unordered_map<const torch::jit::Value *, std::vector<std::string>>
+  /// sourcesOf's answers; a value that reads what one input read shares
+  /// that input's list.
+  std::unordered_map<const torch::jit::Value *,
+                     std::shared_ptr<const std::vector<std::string>>>
       sources_;
   std::unordered_map<const torch::jit::Value *, std::string> keys_;
   std::unordered_set<std::string> checked_;

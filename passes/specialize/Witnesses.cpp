@@ -176,7 +176,7 @@ const std::vector<std::string> &Specializer::sourcesOf(Value *root) {
     std::vector<std::string> result;
     auto unionOf = [&](auto inputs, const char *aspect) {
       for (Value *input : inputs)
-        for (const std::string &source : sources_.at(input)) {
+        for (const std::string &source : *sources_.at(input)) {
           bool whole = source.find_first_of(". ()") == std::string::npos;
           result.push_back(whole && aspect ? source + aspect : source);
         }
@@ -226,13 +226,32 @@ const std::vector<std::string> &Specializer::sourcesOf(Value *root) {
     } else if (kind == prim::isinstance && direct) {
       result.push_back("type(" + name + ")");
     } else {
+      // Most values read what one input read (or nothing): its list.
+      std::shared_ptr<const std::vector<std::string>> only;
+      bool several = false;
+      for (Value *input : node->inputs()) {
+        const auto &sources = sources_.at(input);
+        if (sources->empty() || sources == only)
+          continue;
+        several = only != nullptr;
+        if (several)
+          break;
+        only = sources;
+      }
+      if (!several) {
+        static const auto none =
+            std::make_shared<const std::vector<std::string>>();
+        sources_.emplace(value, only ? std::move(only) : none);
+        continue;
+      }
       unionOf(node->inputs(), nullptr);
     }
     std::sort(result.begin(), result.end());
     result.erase(std::unique(result.begin(), result.end()), result.end());
-    sources_.emplace(value, std::move(result));
+    sources_.emplace(value, std::make_shared<const std::vector<std::string>>(
+                                std::move(result)));
   }
-  return sources_.at(root);
+  return *sources_.at(root);
 }
 
 std::vector<std::string> Specializer::dependenciesOf(const AV &av) {
