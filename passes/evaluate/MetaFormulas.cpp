@@ -411,10 +411,10 @@ bool contiguousOfOneFloatingDtype(const at::Tensor &first,
 /// structured kernel, or mm's, which linear and matmul of 2-d inputs call)
 /// where every tensor is contiguous and of one float or double dtype and
 /// the inner sizes match; linear of an input (..., N, K), (..., N, M). (Of
-/// a 3-d input with a bias, the kernel's result is a view of the matrix
-/// it computes, which nothing else sees: a tensor of its own is exact.) linear's bias is None or of M values; addmm's
-/// `self` broadcasts to (N, M) with at most two dimensions; beta and alpha
-/// are real numbers.
+/// a 3-d input with a bias, the kernel's result is a view of the matrix it
+/// computes, which nothing else sees: a tensor of its own is exact.)
+/// linear's bias is None or of M values; addmm's `self` broadcasts to
+/// (N, M) with at most two dimensions; beta and alpha are real numbers.
 c10::optional<IValue> matrix(c10::string_view name,
                              const torch::jit::Stack &stack) {
   bool linear = name == "linear", addmm = name == "addmm";
