@@ -197,8 +197,8 @@ const Report &Conversion::report() const { return state_->report; }
 Module Conversion::module() const {
   if (!state_->module)
     state_->module =
-        makeFlatModule(state_->program, state_->result.graph, state_->freeze,
-                       state_->result.fallbackMethod);
+        makeFlatModuleTaking(state_->program, state_->result.graph,
+                             state_->freeze, state_->result.fallbackMethod);
   return *state_->module;
 }
 

@@ -295,21 +295,6 @@ Program loadArchive(const std::shared_ptr<const InputFile> &input,
   return program;
 }
 
-/// Replaces the contents of `target` by a copy of `source`.
-void replaceGraph(Graph &target, const Graph &source) {
-  while (!target.outputs().empty())
-    target.eraseOutput(target.outputs().size() - 1);
-  for (auto it = target.nodes().rbegin(); it != target.nodes().rend();)
-    it.destroyCurrent(), ++it; // destroyCurrent keeps the iterator valid
-  while (!target.inputs().empty())
-    target.eraseInput(target.inputs().size() - 1);
-  target.block()->cloneFrom(const_cast<Graph &>(source).block(),
-                            [](Value *) -> Value * {
-                              TORCH_INTERNAL_ASSERT(false,
-                                                    "flat graph is closed");
-                            });
-}
-
 /// `schema` with the argument types of the flat graph: an Optional argument
 /// given a sample is typed by it, as a trace types it. Such an argument loses
 /// its default (a None the flat graph cannot take), and so do the positional
@@ -446,23 +431,41 @@ void addMethod(Module &module, const std::string &name,
   module.type()->addMethod(function);
 }
 
-/// `program`'s module, copied, its method computing `flat`; the scripted
-/// method kept as `fallbackMethod` if that is not empty.
-Module flatCopyOfModule(const Program &program,
-                        const std::shared_ptr<Graph> &flat,
+/// Makes `graph` the graph of `module`'s method `name`, in that method's place
+/// among its type's methods (the order an archive prints them in), with
+/// `schema`. The graph is not copied.
+void replaceMethod(Module &module, const std::string &name,
+                   std::shared_ptr<Graph> graph, c10::FunctionSchema schema) {
+  const c10::ClassTypePtr &type = module.type();
+  CompilationUnit &unit = *module._ivalue()->compilation_unit();
+  std::vector<Function *> methods = type->methods();
+  for (Function *method : methods)
+    type->unsafeRemoveMethod(method->name());
+  for (Function *method : methods) {
+    if (method->name() == name) {
+      c10::QualifiedName qualifiedName = method->qualname();
+      unit.unsafeRemoveMethod(qualifiedName); // destroys `method`
+      method = unit.create_function(std::move(qualifiedName), graph);
+      method->setSchema(schema);
+    }
+    type->addMethod(method);
+  }
+}
+
+/// `program`'s module, copied, its method computing `flat`, which becomes
+/// that method's graph (it may hold a million nodes: it is not copied) and
+/// takes the copy's types; the scripted method kept as `fallbackMethod` if
+/// that is not empty.
+Module flatCopyOfModule(const Program &program, std::shared_ptr<Graph> flat,
                         const std::string &fallbackMethod) {
   std::function<c10::TypePtr(c10::TypePtr)> remap;
   Module module = copyModule(program, remap);
   if (!fallbackMethod.empty())
     addMethod(module, fallbackMethod, remappedCopy(program.graph, remap));
-  // One copy of the flat graph (it may hold a million nodes), into the
-  // copy's method, then given the copy's types.
-  GraphFunction &function =
-      toGraphFunction(module.get_method(program.method).function());
-  replaceGraph(*function.graph(), *flat);
-  function.graph()->remapTypes(remap);
-  function.setSchema(
-      schemaOfFlatGraph(function.getSchema(), *function.graph()));
+  flat->remapTypes(remap);
+  c10::FunctionSchema schema = schemaOfFlatGraph(
+      module.get_method(program.method).function().getSchema(), *flat);
+  replaceMethod(module, program.method, std::move(flat), std::move(schema));
   return module;
 }
 
@@ -490,19 +493,33 @@ Module frozen(Module module, const std::string &fallbackMethod) {
   }
 }
 
-} // namespace
-
-Module makeFlatModule(const Program &program,
-                      const std::shared_ptr<Graph> &flat, bool freeze,
-                      const std::string &fallbackMethod) {
+/// makeFlatModule or makeFlatModuleTaking: `flat` given to the module's
+/// method as it is (`take`) or copied.
+Module flatModule(const Program &program, const std::shared_ptr<Graph> &flat,
+                  bool take, bool freeze, const std::string &fallbackMethod) {
   if (!fallbackMethod.empty() && !program.module)
     usageError(option("guards", "fallback") +
                " needs an archive: a textual graph has no "
                "scripted method to fall back to");
   Module module = program.module
-                      ? flatCopyOfModule(program, flat, fallbackMethod)
+                      ? flatCopyOfModule(program, take ? flat : flat->copy(),
+                                         fallbackMethod)
                       : moduleOfGraph(flat);
   return freeze ? frozen(std::move(module), fallbackMethod) : module;
+}
+
+} // namespace
+
+Module makeFlatModule(const Program &program,
+                      const std::shared_ptr<Graph> &flat, bool freeze,
+                      const std::string &fallbackMethod) {
+  return flatModule(program, flat, /*take=*/false, freeze, fallbackMethod);
+}
+
+Module makeFlatModuleTaking(const Program &program,
+                            const std::shared_ptr<Graph> &flat, bool freeze,
+                            const std::string &fallbackMethod) {
+  return flatModule(program, flat, /*take=*/true, freeze, fallbackMethod);
 }
 
 void saveFlatArchive(const Program &program, const std::shared_ptr<Graph> &flat,

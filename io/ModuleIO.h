@@ -73,11 +73,22 @@ torch::jit::Module copyKeepingNames(const torch::jit::Module &module);
 /// graph a new module whose forward is `flat`. A non-empty `fallbackMethod`
 /// keeps the scripted method under that name (--guards=fallback); with
 /// `freeze`, parameters and attributes are folded into constants. `program`
-/// is left as it was, so this can be called again. Throws s2t::Error.
-torch::jit::Module makeFlatModule(const Program &program,
-                                  const std::shared_ptr<torch::jit::Graph> &flat,
-                                  bool freeze,
-                                  const std::string &fallbackMethod = "");
+/// and `flat` are left as they were (the method gets a copy of `flat`), so
+/// this can be called again. Throws s2t::Error.
+torch::jit::Module
+makeFlatModule(const Program &program,
+               const std::shared_ptr<torch::jit::Graph> &flat, bool freeze,
+               const std::string &fallbackMethod = "");
+
+/// makeFlatModule, but for an archive `flat` itself becomes the method's
+/// graph, not a copy of it (it may hold a million nodes): its `self` and
+/// other module values take the types of the module's copy, and changing it
+/// later changes the method. For a caller that gives `flat` to one module
+/// only, as s2t::Conversion does. Throws s2t::Error.
+torch::jit::Module
+makeFlatModuleTaking(const Program &program,
+                     const std::shared_ptr<torch::jit::Graph> &flat,
+                     bool freeze, const std::string &fallbackMethod = "");
 
 /// Writes the TorchScript archive of makeFlatModule to `out` (s2t-opt's
 /// `-o -`). Files are written by the other saveFlatArchive, in

@@ -3,7 +3,9 @@
 // Saving leaves the program alone: the scripted graph, its schema and its
 // module are as loaded after any number of saves (frozen or not, with a
 // fallback method or not), so that the decisions can be rendered after the
-// output is written, and a second save writes the same archive as the first.
+// output is written, and a second save writes the same archive as the first;
+// a module that takes the flat graph instead of copying it writes that archive
+// too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,6 +118,34 @@ TEST_F(ModuleIOTest, SavingTwiceWritesTheSameArchive) {
   EXPECT_TRUE(torch::equal(module.forward({sample()}).toTensor(), expected));
   Module frozen = saved(/*freeze=*/true);
   EXPECT_TRUE(torch::equal(frozen.forward({sample()}).toTensor(), expected));
+}
+
+TEST_F(ModuleIOTest, TheTakingModuleRunsTheFlatGraphItself) {
+  std::string printed = result_.graph->toString();
+  std::string copying = archive(/*freeze=*/false);
+  auto methodNames = [](const Module &module) {
+    std::vector<std::string> names;
+    for (const Function *method : module.type()->methods())
+      names.push_back(method->name());
+    return names;
+  };
+  // The program's methods in their order, then the scripted one kept.
+  std::vector<std::string> methods = methodNames(*program_.module);
+  methods.push_back(result_.fallbackMethod);
+  Module module = s2t::makeFlatModuleTaking(program_, result_.graph,
+                                            /*freeze=*/false,
+                                            result_.fallbackMethod);
+  EXPECT_EQ(toGraphFunction(module.get_method("forward").function()).graph(),
+            result_.graph);
+  // Its types are the copy's, which have the original's names.
+  EXPECT_EQ(result_.graph->toString(), printed);
+  EXPECT_EQ(methodNames(module), methods);
+  // The archive of the copying save, byte for byte.
+  std::ostringstream out;
+  module.save(out);
+  EXPECT_EQ(out.str(), copying);
+  at::Tensor expected = program_.module->forward({sample()}).toTensor();
+  EXPECT_TRUE(torch::equal(module.forward({sample()}).toTensor(), expected));
 }
 
 TEST_F(ModuleIOTest, ModuleOfATextualGraphIsNewEachTime) {
