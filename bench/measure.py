@@ -99,10 +99,11 @@ class Prepared:
 
 
 class Bench:
-    def __init__(self, args, s2t_opt, floor, workdir):
+    def __init__(self, args, s2t_opt, floor, build_floor, workdir):
         self.args = args
         self.s2t_opt = s2t_opt
         self.floor = floor
+        self.build_floor = build_floor
         self.workdir = workdir
         self.stub = None
 
@@ -270,6 +271,11 @@ class Bench:
         result["flat_floor"] = {"wall": flat_floor["wall"], "rss": flat_floor["rss_kib"],
                                 "load": float(words[words.index("load") + 1]),
                                 "save": float(words[words.index("save") + 1])}
+        # And for its peak memory: building the same flat graph node by node, and saving it.
+        self.log(f"  {n_threads(threads)}: floor of the flat graph, built and saved")
+        built = run_process([self.build_floor, str(n), os.path.join(out_dir, "build-floor.pt")],
+                            thread_env(threads), out_dir)
+        result["build_floor"] = {"wall": built["wall"], "rss": built["rss_kib"]}
 
         if not self.args.no_loop_runtime and n <= self.args.loop_runtime_max:
             self.log(f"  {n_threads(threads)}: forward (converted, scripted, trace, eager)")
@@ -341,19 +347,23 @@ def wait_for(path, what, minutes=15):
     time.sleep(1)  # a link that just finished
 
 
-def find_floor(args):
+def find_floors(args):
+    """The floor programs: bench-load-save (--floor, else build/bin's) and bench-build-save
+    beside it; where one is missing, both are built from bench/ in /tmp/s2t-bench-build."""
     if args.floor:
         wait_for(args.floor, "the floor program")
-        return args.floor
-    built = os.path.join(REPO, "build", "bin", "bench-load-save")
-    if os.access(built, os.X_OK):
-        return built
+    load_save = args.floor or os.path.join(REPO, "build", "bin", "bench-load-save")
+    build_save = os.path.join(os.path.dirname(load_save), "bench-build-save")
+    if os.access(load_save, os.X_OK) and os.access(build_save, os.X_OK):
+        return load_save, build_save
     build_dir = "/tmp/s2t-bench-build"
-    print(f"bench: building bench-load-save in {build_dir}", flush=True)
+    print(f"bench: building the floor programs in {build_dir}", flush=True)
     subprocess.run(["cmake", "-S", HERE, "-B", build_dir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", build_dir], check=True, stdout=subprocess.DEVNULL)
-    return os.path.join(build_dir, "bin", "bench-load-save")
+    built = os.path.join(build_dir, "bin")
+    return (args.floor or os.path.join(built, "bench-load-save"),
+            os.path.join(built, "bench-build-save"))
 
 
 def machine_info(args, s2t_opt):
