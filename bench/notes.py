@@ -4,8 +4,9 @@ The mechanisms named here are the code's: keep them in step with it. The numbers
 run's, at targets.DEFAULT_THREADS.
 """
 from common import CLASSIFICATION, DETECTION, LOOP, good, ms, spread
-from targets import (DEFAULT_THREADS, DETECTION_BUDGET, END_TO_END_BUDGET,
-                     END_TO_END_THREADS, LOOP_N, LOOP_PASS_BUDGET, needs_data)
+from targets import (BYTES_PER_OPERATION, DEFAULT_THREADS, DETECTION_BUDGET,
+                     END_TO_END_BUDGET, END_TO_END_THREADS, LOOP_N, LOOP_PASS_BUDGET,
+                     bytes_per_iteration, floor_per_operation, needs_data)
 
 
 def obstacles(results):
@@ -66,6 +67,24 @@ def obstacles(results):
             "iteration against 5. Each iteration walks the loop body again (abstract values, "
             "the evaluator's state, one `aten::add` built with its constants), and the "
             "clean-up passes run over the whole unrolled graph.")
+        lines.append("")
+    loops = {r["n"]: r for r in good(results) if r["kind"] == LOOP}
+    per = bytes_per_iteration(loops)
+    if per and per[2] > BYTES_PER_OPERATION:
+        a, b, value = per
+        built = floor_per_operation(loops, a, b, "build_floor")
+        lines.append(
+            f"- **Peak memory per unrolled operation**: {value:,.0f} B against "
+            f"{BYTES_PER_OPERATION:,}. LibTorch's graph holds each operation as a `Node` "
+            "(312 bytes in LibTorch 1.13) with its output `Value` (120), the value's name "
+            "and a use in each input's list; the save prints the whole method into one "
+            "string and pickles a source range per operation for the debug records"
+            + (f": a LibTorch process that builds the same graph and saves it, and nothing "
+               f"else, takes {built:,.0f} B per operation (bench/build_save.cpp)"
+               if built is not None else "")
+            + ". s2t-opt gives the flat graph to the module it saves without copying it; "
+            "on top of the floor it holds the pages of the pass's per-value state, freed "
+            "before the emit, that the save's buffers do not all reuse.")
         lines.append("")
     for r in (r for r in rows if r["kind"] == DETECTION and r.get("run_eager")
               and r["pass"] > DETECTION_BUDGET * r["run_eager"]):

@@ -81,7 +81,11 @@ def run_section(results, info, args, total_seconds):
         "`torch.no_grad()`; pass: s2t-opt's `specialize` + `cleanup` seconds from "
         "`--stats-json`; end to end: wall time of the process, start to exit; floor: "
         "`bench-load-save` (bench/load_save.cpp), a LibTorch process that loads the archive "
-        "and saves it, linked with s2t-opt's allocator and its settings (mimalloc on large OS pages, tools/allocator); peak memory: max RSS from GNU time; run time: forward on the sample "
+        "and saves it, linked with s2t-opt's allocator and its settings (mimalloc on large "
+        "OS pages, tools/allocator); memory floor of the loops: `bench-build-save` "
+        "(bench/build_save.cpp), a LibTorch process that builds the loop's flat graph node "
+        "by node and saves it, with the same allocator; peak memory: max RSS from GNU "
+        "time; run time: forward on the sample "
         "after 2 warm-up calls; eager: the model's own forward on the sample; instructions: "
         "s2t-opt under callgrind on one thread (bench/instructions.py)")
     samples = {}
