@@ -494,15 +494,18 @@ Module frozen(Module module, const std::string &fallbackMethod) {
 }
 
 /// makeFlatModule or makeFlatModuleTaking: `flat` given to the module's
-/// method as it is (`take`) or copied.
+/// method as it is (`take`) or copied. A module to be frozen gets a copy:
+/// freezing clones it, and `flat` would be left typed by a module that is
+/// gone.
 Module flatModule(const Program &program, const std::shared_ptr<Graph> &flat,
                   bool take, bool freeze, const std::string &fallbackMethod) {
   if (!fallbackMethod.empty() && !program.module)
     usageError(option("guards", "fallback") +
                " needs an archive: a textual graph has no "
                "scripted method to fall back to");
+  bool copy = !take || freeze;
   Module module = program.module
-                      ? flatCopyOfModule(program, take ? flat : flat->copy(),
+                      ? flatCopyOfModule(program, copy ? flat->copy() : flat,
                                          fallbackMethod)
                       : moduleOfGraph(flat);
   return freeze ? frozen(std::move(module), fallbackMethod) : module;

@@ -80,11 +80,11 @@ makeFlatModule(const Program &program,
                const std::shared_ptr<torch::jit::Graph> &flat, bool freeze,
                const std::string &fallbackMethod = "");
 
-/// makeFlatModule, but for an archive `flat` itself becomes the method's
-/// graph, not a copy of it (it may hold a million nodes): its `self` and
-/// other module values take the types of the module's copy, and changing it
-/// later changes the method. For a caller that gives `flat` to one module
-/// only, as s2t::Conversion does. Throws s2t::Error.
+/// makeFlatModule, but for an archive and without `freeze`, `flat` itself
+/// becomes the method's graph, not a copy of it (it may hold a million
+/// nodes): its `self` and other module values take the types of the module's
+/// copy, and changing it later changes the method. For a caller that gives
+/// `flat` to one module only, as s2t::Conversion does. Throws s2t::Error.
 torch::jit::Module
 makeFlatModuleTaking(const Program &program,
                      const std::shared_ptr<torch::jit::Graph> &flat,

@@ -148,6 +148,21 @@ TEST_F(ModuleIOTest, TheTakingModuleRunsTheFlatGraphItself) {
   EXPECT_TRUE(torch::equal(module.forward({sample()}).toTensor(), expected));
 }
 
+TEST_F(ModuleIOTest, AFrozenModuleTakesACopy) {
+  std::string copying = archive(/*freeze=*/true);
+  Module module = s2t::makeFlatModuleTaking(program_, result_.graph,
+                                            /*freeze=*/true,
+                                            result_.fallbackMethod);
+  EXPECT_NE(toGraphFunction(module.get_method("forward").function()).graph(),
+            result_.graph);
+  // Still typed by the program's module, which outlives the frozen one's
+  // unfrozen copy.
+  EXPECT_EQ(result_.graph->inputs()[0]->type(), program_.module->type());
+  std::ostringstream out;
+  module.save(out);
+  EXPECT_EQ(out.str(), copying);
+}
+
 TEST_F(ModuleIOTest, ModuleOfATextualGraphIsNewEachTime) {
   s2t::Program text;
   text.path = "graph.ir";
