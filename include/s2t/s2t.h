@@ -193,8 +193,8 @@ public:
   /// A module whose method runs the flat graph. It shares the converted
   /// module's parameters and buffers (copies them with Options::freeze).
   /// A textual graph becomes the forward of a module of its own. Built once;
-  /// for an archive its method's graph is graph() itself, not a copy, but
-  /// with Options::freeze (a frozen module has graphs of its own).
+  /// for an archive its method's graph is graph() itself, not a copy
+  /// (except with Options::freeze: a frozen module has graphs of its own).
   torch::jit::Module module() const;
   /// Writes the output in `format` to `out`; an archive is streamed, never
   /// held whole in memory. Throws s2t::Error.
