@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
   using namespace torch::jit;
   char *end = nullptr;
   long long n = argc == 3 ? std::strtoll(argv[1], &end, 10) : -1;
-  if (n < 0 || !end || *end) {
+  if (n < 0 || *end) {
     std::cerr << "usage: bench-build-save N OUT.pt\n";
     return 2;
   }

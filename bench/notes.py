@@ -82,9 +82,10 @@ def obstacles(results):
             + (f": a LibTorch process that builds the same graph and saves it, and nothing "
                f"else, takes {built:,.0f} B per operation (bench/build_save.cpp)"
                if built is not None else "")
-            + ". s2t-opt gives the flat graph to the module it saves without copying it; "
-            "on top of the floor it holds the pages of the pass's per-value state, freed "
-            "before the emit, that the save's buffers do not all reuse.")
+            + ". s2t-opt gives the flat graph to the module it saves without copying it"
+            + ("; on top of the floor it holds the pages of the pass's per-value state, "
+               "freed before the emit, that the save's buffers do not all reuse"
+               if built is not None and value > built else "") + ".")
         lines.append("")
     for r in (r for r in rows if r["kind"] == DETECTION and r.get("run_eager")
               and r["pass"] > DETECTION_BUDGET * r["run_eager"]):
