@@ -29,9 +29,10 @@ weights_backbone=None everywhere: nothing is downloaded); and counted loops of 1
 10,000 / 100,000 iterations (a scripted `for _ in range(n): x = x + 1` converted with
 --specialize-input=n=N, against the trace of the same eager loop with the same n).
 
-What one run measures, each the median of --reps repetitions, for every model at each
-thread count of --threads in turn (torch.set_num_threads(N) here; `s2t-opt --threads=N`;
-OMP_NUM_THREADS=N and MKL_NUM_THREADS=N for s2t-opt and the floor process), and for the
+What one run measures, each the median of --reps repetitions (of --process-reps for the
+s2t-opt and floor processes), for every model at each thread count of --threads in turn
+(torch.set_num_threads(N) here; `s2t-opt --threads=N`; OMP_NUM_THREADS=N and
+MKL_NUM_THREADS=N for s2t-opt and the floor process), and for the
 loops at --loop-threads (default 1):
 
   - pass time: s2t-opt's "specialize" + "cleanup" seconds (--stats-json) against
@@ -91,6 +92,10 @@ def parse_args(names):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
+    parser.add_argument("--process-reps", type=int, default=7,
+                        help="runs of s2t-opt and of the floor per subject, alternating: at "
+                        "least --reps (default 7; a run is a fresh process, cheap beside a "
+                        "trace, and the machine's fresh processes are two-speed)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: mobilenet_v3_large, loops 1k and 10k, 2 reps, "
                         "no instruction counts, report in the work folder")
@@ -161,6 +166,7 @@ def rerender(args):
     plot_path = args.plot or os.path.join(os.path.dirname(os.path.abspath(doc)),
                                           "performance.png")
     args.reps = info.get("reps", args.reps)
+    args.process_reps = info.get("process_reps", args.reps)
     args.loop_runtime_max = info.get("loop_runtime_max", args.loop_runtime_max)
     info["rerendered"] = True
     for r in results:  # a run from before issue 17 measured at one thread count
@@ -242,6 +248,7 @@ def main(args):
             info["load_end"] = os.getloadavg()
         info["seconds"] = time.monotonic() - start
         info["reps"] = args.reps
+        info["process_reps"] = max(args.reps, args.process_reps)
         info["loop_runtime_max"] = args.loop_runtime_max
         with open(results_file, "w") as f:
             json.dump({"info": info, "results": results}, f, indent=1, default=str)
