@@ -267,7 +267,7 @@ void Specializer::dispatchNode(const Node *node) {
       return;
     }
     bind(node->output(),
-         fromIValue(*toIValue(node->output()), DecisionCategory::Constant));
+         fromIValue(constantValue(node), DecisionCategory::Constant));
     return;
   case prim::If:
     return walkIf(node);

@@ -59,7 +59,7 @@ Node *Specializer::emit(Node *node, const Node *source,
   // or not.
   bool random = operatorOf && !factsOf(operatorOf).nondeterministic
                     ? false
-                    : node->isNondeterministic() &&
+                    : isNondeterministic(node) &&
                           !isDropoutDrawingNothing(node);
   // The schema of the operator that computes it: the scripted node's keeps
   // its match; the flat node's is matched once per operator and input types
@@ -170,7 +170,7 @@ const Specializer::OperationFacts &Specializer::factsOf(const Node *node) {
     unsupported(node, "no overload takes these arguments (" +
                           inputTypes(node) + ")");
   OperationFacts facts;
-  facts.torchNondeterministic = node->isNondeterministic();
+  facts.torchNondeterministic = isNondeterministic(node);
   facts.nondeterministic =
       facts.torchNondeterministic && !isDropoutDrawingNothing(node);
   facts.sideEffects = node->hasSideEffects();
@@ -179,6 +179,20 @@ const Specializer::OperationFacts &Specializer::factsOf(const Node *node) {
   facts.metadataQuery = isMetadataQuery(node->kind());
   facts.readsShapeOnly = facts.metadataQuery || isShapeRead(node);
   return facts_.emplace(node, facts).first->second;
+}
+
+bool Specializer::isNondeterministic(const Node *node) {
+  // torch answers from the aten operator's schema and, where it has a
+  // `train` argument, from that argument's constant.
+  const c10::FunctionSchema *schema =
+      node->kind().is_aten() ? node->maybeSchema() : nullptr;
+  if (!schema || schema->argumentIndexWithName("train"))
+    return node->isNondeterministic();
+  auto known = nondeterministic_.find(schema);
+  if (known != nondeterministic_.end())
+    return known->second;
+  return nondeterministic_.emplace(schema, node->isNondeterministic())
+      .first->second;
 }
 
 void Specializer::walkGeneric(const Node *node) {

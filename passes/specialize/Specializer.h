@@ -89,6 +89,9 @@ public:
     env_[value] = std::move(av);
   }
   AV fromIValue(const c10::IValue &value, DecisionCategory dep);
+  /// The value of the scripted prim::Constant `node` (fromIValue makes each
+  /// walk's structures afresh from it).
+  const c10::IValue &constantValue(const torch::jit::Node *node);
   AV graphValue(torch::jit::Value *value, DecisionCategory dep);
   /// The sample value of `av` (structures are built as IValues) with tensors
   /// of the flat graph on the meta device: exact except for tensor data.
@@ -230,6 +233,9 @@ private:
   /// The facts of `node`; refuses an operator this LibTorch does not have,
   /// or an aten node that matches none of its schemas.
   const OperationFacts &factsOf(const torch::jit::Node *node);
+  /// Node::isNondeterministic, answered once per schema where the answer
+  /// depends on the schema alone.
+  bool isNondeterministic(const torch::jit::Node *node);
   /// Folds `node` on constant inputs; false if the sample does not give them.
   bool foldGeneric(const torch::jit::Node *node, const std::vector<AV> &inputs,
                    DecisionCategory dep);
@@ -268,6 +274,13 @@ private:
   std::unordered_map<const torch::jit::Node *, torch::jit::Operation>
       operations_;
   std::unordered_map<const torch::jit::Node *, OperationFacts> facts_;
+  /// The values of the scripted graphs' prim::Constant nodes, read once
+  /// (toIValue looks the attribute up by name, ~600 instructions, and an
+  /// inlined function or an unrolled body walks its constants each time).
+  std::unordered_map<const torch::jit::Node *, c10::IValue> constantValues_;
+  /// Node::isNondeterministic by schema, for the schemas without a `train`
+  /// argument (torch's answer compares the schema with each of a list).
+  std::unordered_map<const c10::FunctionSchema *, bool> nondeterministic_;
   /// How many flat values were named after each scripted value (nameAfter).
   std::unordered_map<const torch::jit::Value *, int64_t> emittedNames_;
   /// How many prim::GetAttr read an attribute of each name (insertGetAttr).

@@ -67,6 +67,14 @@ AV Specializer::fromIValue(const IValue &value, DecisionCategory dep) {
   return AV::constant(value, dep);
 }
 
+const IValue &Specializer::constantValue(const Node *node) {
+  auto known = constantValues_.find(node);
+  if (known != constantValues_.end())
+    return known->second;
+  // (A malformed constant throws here, and is read again if walked again.)
+  return constantValues_.emplace(node, *toIValue(node->output())).first->second;
+}
+
 AV Specializer::graphValue(Value *value, DecisionCategory dep) {
   return AV::graph(value, IValue(), dep);
 }

@@ -69,7 +69,7 @@ void Specializer::attachWitnesses(const Node *node,
   if (facts != facts_.end() ? facts->second.sideEffects ||
                                   facts->second.torchNondeterministic
                             : node->hasSideEffects() ||
-                                  node->isNondeterministic())
+                                  isNondeterministic(node))
     return;
   bool any = false;
   for (const AV &input : inputs)
@@ -280,7 +280,7 @@ const std::string &Specializer::keyOf(Value *root) {
     Node *node = value->node();
     bool structural =
         node->kind() != prim::Param && !node->hasSideEffects() &&
-        !node->isNondeterministic() && node->blocks().empty() &&
+        !isNondeterministic(node) && node->blocks().empty() &&
         !containsTensorOrObject(value->type());
     if (structural && !expanded) {
       work.push_back({value, true});
