@@ -12,6 +12,9 @@ gives both numbers:
     spelling of its path: the call records are the unambiguous source.)
   - the process: callgrind's total (start-up, loading libraries and registering
     operators, load, pass, emit, exit).
+And, for a model, the floor's process under callgrind the same way (bench-load-save on
+the same archive, one thread): the end-to-end ratio in instructions, which the machine's
+speed does not move.
 The pass counts are exact and the same from run to run; the process total moves by a few
 parts in a hundred thousand (`--instructions-runs 2` records both runs to show it).
 
@@ -98,13 +101,30 @@ def count(s2t_opt, args, stub, out_dir, tag):
     return found
 
 
-def measure(s2t_opt, args, stub, out_dir, runs=1):
+def count_floor(floor_cmd, stub, out_dir):
+    """The instructions of the floor process `floor_cmd` under callgrind, one thread."""
+    out = os.path.join(out_dir, "callgrind.floor.out")
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", LD_PRELOAD=stub)
+    cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}",
+           *floor_cmd]
+    run_timed(cmd, env, "the floor under valgrind", stdout=subprocess.DEVNULL, tail=1500)
+    found = parse_callgrind(out)
+    os.remove(out)
+    if "process" not in found:
+        raise RuntimeError(f"{out}: no total")
+    return found["process"]
+
+
+def measure(s2t_opt, args, stub, out_dir, runs=1, floor_cmd=None):
     """The counts of `runs` valgrind runs: the first run's, with every run's listed
-    under "runs" when there are several."""
+    under "runs" when there are several; with `floor_cmd`, the floor process's total
+    as "floor_process"."""
     counts = [count(s2t_opt, args, stub, out_dir, i) for i in range(runs)]
     result = dict(counts[0])
     if runs > 1:
         result["runs"] = counts
+    if floor_cmd:
+        result["floor_process"] = count_floor(floor_cmd, stub, out_dir)
     return result
 
 

@@ -302,17 +302,20 @@ class Bench:
         inputs are still in the work folder), on one thread, under callgrind."""
         if self.stub is None:
             self.stub = instructions.build_stub(self.workdir)
+        floor_cmd = None
         if row["kind"] == "loop":
             out_dir = os.path.join(self.workdir, f"loop-{row['n']}")
             args = [os.path.join(self.workdir, "loop.pt"), *loop_spec(row["n"])]
         else:
             out_dir = os.path.join(self.workdir, row["name"])
+            loads = [f"--load={lib}" for lib in BY_NAME[row["name"]].libraries]
             args = [os.path.join(out_dir, "model.pt"),
-                    "--specialize-input=@" + os.path.join(out_dir, "inputs.pt"),
-                    *(f"--load={lib}" for lib in BY_NAME[row["name"]].libraries)]
+                    "--specialize-input=@" + os.path.join(out_dir, "inputs.pt"), *loads]
+            floor_cmd = [self.floor, os.path.join(out_dir, "model.pt"),
+                         os.path.join(out_dir, "floor.callgrind.pt"), *loads]
         args += ["-o", os.path.join(out_dir, "flat.callgrind.pt")]
         return instructions.measure(self.s2t_opt, args, self.stub, out_dir,
-                                    self.args.instructions_runs)
+                                    self.args.instructions_runs, floor_cmd)
 
 
 def loop_spec(n):

@@ -51,9 +51,10 @@ loops at --loop-threads (default 1):
     executor profiles the first and optimizes on the second);
   - with --instructions (the default, except with --quick), after all the timings:
     s2t-opt's instructions under `valgrind --tool=callgrind`, once per subject on one
-    thread, for the pass alone (specialize + cleanup) and for the whole process
-    (bench/instructions.py); the loops only up to 10,000 iterations (valgrind runs
-    s2t-opt about 50 times slower), the cost per iteration from their difference.
+    thread, for the pass alone (specialize + cleanup) and for the whole process, and
+    for a model the floor process's too (bench/instructions.py); the loops only up to
+    10,000 iterations (valgrind runs s2t-opt about 50 times slower), the cost per
+    iteration from their difference.
 The load average is recorded at the start, at the end of the timings and after the
 instruction counts, and the report says it.
 

@@ -90,6 +90,18 @@ def pass_over_trace(results, target, subject, threads):
                   else over(r["pass"], allowed)))
 
 
+def instructions_ratio(results, name):
+    """"; in instructions ..." for a model whose s2t-opt and floor processes were counted
+    under callgrind (one thread), else ""."""
+    for r in results:
+        counted = r.get("instructions") or {}
+        if r["name"] == name and counted.get("floor_process"):
+            return (f"; in instructions (callgrind, one thread) {counted['process'] / 1e9:.2f} G "
+                    f"vs the floor's {counted['floor_process'] / 1e9:.2f} G: "
+                    f"{counted['process'] / counted['floor_process']:.3f}x")
+    return ""
+
+
 def needs_data(r):
     """Whether a conversion needed a decision on data: it ran kernels (a size after
     `aten::where`, nms, ...: counted as shape decisions, but they read values)."""
@@ -193,7 +205,8 @@ def targets17(results):
         rows.append(row(target, name, END_TO_END_THREADS, budget, fx(q, 3), met,
                         f"{ms(r['s2t_wall'])} vs floor {ms(r['floor_wall'])}: "
                         + (f"{ms(allowed - r['s2t_wall'])} under the budget" if met
-                           else over(r["s2t_wall"], allowed))))
+                           else over(r["s2t_wall"], allowed))
+                        + instructions_ratio(results, name)))
 
     # Detection: the pass against the model's own (eager) forward on the sample.
     target = "detection pass"
