@@ -81,15 +81,20 @@ def parse_callgrind(path):
     return found
 
 
+def callgrind(cmd, stub, out, what):
+    """Runs `cmd` under callgrind on one thread into `out`; returns parse_callgrind's
+    counts and the run's seconds."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", LD_PRELOAD=stub)
+    _, seconds = run_timed(["valgrind", "--tool=callgrind", "--dump-instr=no",
+                            f"--callgrind-out-file={out}", *cmd],
+                           env, f"{what} under valgrind", stdout=subprocess.DEVNULL, tail=1500)
+    return parse_callgrind(out), seconds
+
+
 def count(s2t_opt, args, stub, out_dir, tag):
     """Runs `s2t-opt ARGS` under callgrind once; returns the counts and the run's seconds."""
     out = os.path.join(out_dir, f"callgrind.{tag}.out")
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", LD_PRELOAD=stub)
-    cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}",
-           s2t_opt, *args, "--threads=1"]
-    _, seconds = run_timed(cmd, env, "s2t-opt under valgrind", stdout=subprocess.DEVNULL,
-                           tail=1500)
-    found = parse_callgrind(out)
+    found, seconds = callgrind([s2t_opt, *args, "--threads=1"], stub, out, "s2t-opt")
     missing = [k for k in ("process", *STAGES) if k not in found]
     if missing:
         raise RuntimeError(f"{out}: no calls of {', '.join(missing)} "
@@ -104,14 +109,10 @@ def count(s2t_opt, args, stub, out_dir, tag):
 def count_floor(floor_cmd, stub, out_dir):
     """The instructions of the floor process `floor_cmd` under callgrind, one thread."""
     out = os.path.join(out_dir, "callgrind.floor.out")
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", LD_PRELOAD=stub)
-    cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}",
-           *floor_cmd]
-    run_timed(cmd, env, "the floor under valgrind", stdout=subprocess.DEVNULL, tail=1500)
-    found = parse_callgrind(out)
-    os.remove(out)
+    found, _ = callgrind(floor_cmd, stub, out, "the floor")
     if "process" not in found:
         raise RuntimeError(f"{out}: no total")
+    os.remove(out)
     return found["process"]
 
 

@@ -110,10 +110,6 @@ class Bench:
     def log(self, text):
         print(text, flush=True)
 
-    def process_reps(self):
-        """Runs of s2t-opt and of the floor per subject: --process-reps, at least --reps."""
-        return max(self.args.reps, getattr(self.args, "process_reps", self.args.reps))
-
     def convert_and_floor(self, archive, spec_args, libraries, out_dir, threads, reps):
         """Runs s2t-opt and the floor alternately, reps times each."""
         s2t_runs, floor_runs = [], []
@@ -202,7 +198,7 @@ class Bench:
         result["trace"] = median(trace_times)
         result["trace_all"] = trace_times
 
-        runs = self.process_reps()
+        runs = self.args.process_reps
         self.log(f"  {n_threads(threads)}: s2t-opt and floor x{runs}")
         s2t_runs, floor_runs, flat_path = self.convert_and_floor(
             prepared.archive, ["--specialize-input=@" + prepared.inputs], model.libraries,
@@ -263,7 +259,7 @@ class Bench:
         result["trace"] = median(trace_times)
         result["trace_all"] = trace_times
 
-        runs = self.process_reps() if n < 100000 else reps
+        runs = self.args.process_reps if n < 100000 else reps
         self.log(f"  {n_threads(threads)}: s2t-opt and floor x{runs}")
         s2t_runs, floor_runs, flat_path = self.convert_and_floor(
             archive, loop_spec(n), (), out_dir, threads, runs)

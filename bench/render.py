@@ -73,15 +73,14 @@ def run_section(results, info, args, total_seconds):
             + (". More threads were slower: the machine was oversubscribed, and the "
                "kernel-bound numbers at more than one thread (tracing, forward, kernels "
                "that s2t-opt runs) are inflated" if worse else ""))
-    runs = max(args.reps, getattr(args, "process_reps", args.reps))
-    add(f"- {args.reps} repetitions of everything"
-        + (f", {runs} of each s2t-opt and floor process (fresh processes, cheap beside a "
-           f"trace, whose times come in two modes on these machines)" if runs > args.reps
-           else "")
-        + f" (at most 3 for the 100,000-iteration loop, "
+    runs = getattr(args, "process_reps", args.reps)
+    add(f"- {args.reps} repetitions of everything (at most 3 for the 100,000-iteration loop, "
         f"whose trace takes half a minute; the loops' converted archives are run up to "
-        f"{getattr(args, 'loop_runtime_max', 10000):,} iterations); {info['date']}; the run "
-        f"took {total_seconds / 60:.0f} min")
+        f"{getattr(args, 'loop_runtime_max', 10000):,} iterations)"
+        + (f", and {runs} runs of each s2t-opt and floor process (fresh processes, cheap "
+           f"beside a trace, whose times come in two modes on these machines)"
+           if runs > args.reps else "")
+        + f"; {info['date']}; the run took {total_seconds / 60:.0f} min")
     add("- trace: `torch.jit.trace(eager, sample, check_trace=False, strict=False)` under "
         "`torch.no_grad()`; pass: s2t-opt's `specialize` + `cleanup` seconds from "
         "`--stats-json`; end to end: wall time of the process, start to exit; floor: "

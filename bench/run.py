@@ -167,7 +167,7 @@ def rerender(args):
     plot_path = args.plot or os.path.join(os.path.dirname(os.path.abspath(doc)),
                                           "performance.png")
     args.reps = info.get("reps", args.reps)
-    args.process_reps = info.get("process_reps", args.reps)
+    args.process_reps = max(args.reps, info.get("process_reps", args.reps))
     args.loop_runtime_max = info.get("loop_runtime_max", args.loop_runtime_max)
     info["rerendered"] = True
     for r in results:  # a run from before issue 17 measured at one thread count
@@ -200,6 +200,7 @@ def main(args):
         args.reps = 2 if "--reps" not in " ".join(sys.argv) else args.reps
         args.models = args.models if args.models is not None else QUICK_MODELS
         args.loops = args.loops or "1000,10000"
+    args.process_reps = max(args.reps, args.process_reps)
     chosen = [BY_NAME[m] for m in (args.models if args.models is not None else BY_NAME)]
     loops = [] if args.loops == "none" else [
         int(n) for n in (args.loops or ",".join(map(str, LOOPS))).split(",") if n]
@@ -249,7 +250,7 @@ def main(args):
             info["load_end"] = os.getloadavg()
         info["seconds"] = time.monotonic() - start
         info["reps"] = args.reps
-        info["process_reps"] = max(args.reps, args.process_reps)
+        info["process_reps"] = args.process_reps
         info["loop_runtime_max"] = args.loop_runtime_max
         with open(results_file, "w") as f:
             json.dump({"info": info, "results": results}, f, indent=1, default=str)
