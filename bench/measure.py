@@ -42,6 +42,18 @@ def run_process(cmd, env, workdir):
             "stderr": proc.stderr}
 
 
+def run_writing(cmd, output, env, workdir):
+    """run_process for a process that writes `output`, removed first: every process of
+    the run writes a file that does not exist yet. s2t-opt writes beside its output and
+    renames over it, so an old output keeps its pages until the end, where the floor's
+    in-place truncation frees them just before it writes and writes into them again; on
+    a machine that hands freed memory back to its host (fresh_page_probe), new pages can
+    cost more than those just freed."""
+    if os.path.lexists(output):
+        os.remove(output)
+    return run_process(cmd, env, workdir)
+
+
 def quietly(fn, *args):
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -118,14 +130,15 @@ class Bench:
         loads = [f"--load={lib}" for lib in libraries]
         s2t_cmd = [self.s2t_opt, archive, *spec_args, *loads, "-o", flat,
                    f"--threads={threads}", f"--stats-json={stats_file}"]
-        floor_cmd = [self.floor, archive, os.path.join(out_dir, "floor.pt"), *loads, "--time"]
+        floor_out = os.path.join(out_dir, "floor.pt")
+        floor_cmd = [self.floor, archive, floor_out, *loads, "--time"]
         env = thread_env(threads)
         for r in range(reps):
-            order = [("s2t", s2t_cmd), ("floor", floor_cmd)]
+            order = [("s2t", s2t_cmd, flat), ("floor", floor_cmd, floor_out)]
             if r % 2:
                 order.reverse()
-            for which, cmd in order:
-                run = run_process(cmd, env, out_dir)
+            for which, cmd, output in order:
+                run = run_writing(cmd, output, env, out_dir)
                 run["load1"] = load1()
                 if which == "s2t":
                     run["stats"] = json.load(open(stats_file))
@@ -267,15 +280,17 @@ class Bench:
         # LibTorch's own floor for the flat graph: loading and saving the converted
         # archive (the save of n nodes is most of s2t-opt's emit).
         self.log(f"  {n_threads(threads)}: floor of the flat archive")
-        flat_floor = run_process([self.floor, flat_path, os.path.join(out_dir, "flat-floor.pt"),
-                                  "--time"], thread_env(threads), out_dir)
+        flat_floor_out = os.path.join(out_dir, "flat-floor.pt")
+        flat_floor = run_writing([self.floor, flat_path, flat_floor_out, "--time"],
+                                 flat_floor_out, thread_env(threads), out_dir)
         words = flat_floor["stderr"].split()
         result["flat_floor"] = {"wall": flat_floor["wall"], "rss": flat_floor["rss_kib"],
                                 "load": float(words[words.index("load") + 1]),
                                 "save": float(words[words.index("save") + 1])}
         # And for its peak memory: building the same flat graph node by node, and saving it.
         self.log(f"  {n_threads(threads)}: floor of the flat graph, built and saved")
-        built = run_process([self.build_floor, str(n), os.path.join(out_dir, "build-floor.pt")],
+        built_out = os.path.join(out_dir, "build-floor.pt")
+        built = run_writing([self.build_floor, str(n), built_out], built_out,
                             thread_env(threads), out_dir)
         result["build_floor"] = {"wall": built["wall"], "rss": built["rss_kib"]}
 
@@ -337,6 +352,66 @@ def contention_probe(thread_counts):
                 times.append(time.perf_counter() - start)
         result[n] = median(times)
     return result
+
+
+HUGE_PAGE = 2 << 20
+
+
+def fresh_page_probe(pages=8):
+    """Milliseconds to fill each of `pages` 2 MiB pages of new memory (mmap, transparent
+    huge pages asked for with madvise, one memset each: the kernel's zeroing of the page
+    and the fill), and how many the kernel gave as huge pages. On a virtual machine whose
+    guest reports freed memory to its host (virtio-balloon free page reporting,
+    page_reporting_facts), a page the host took back is backed again on this first touch,
+    off the guest's CPU: a fresh process's first touches are fast or slow as a whole."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    prot_rw, map_private_anonymous, madv_hugepage = 3, 0x22, 14
+    size = (pages + 1) * HUGE_PAGE
+    base = libc.mmap(None, size, prot_rw, map_private_anonymous, -1, 0)
+    if base in (None, ctypes.c_void_p(-1).value):
+        return {"ms": [], "huge": 0}
+    try:
+        start = (base + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)
+        libc.madvise(start, pages * HUGE_PAGE, madv_hugepage)
+        huge_before = _vmstat("thp_fault_alloc")
+        times = []
+        for i in range(pages):
+            begin = time.perf_counter()
+            ctypes.memset(start + i * HUGE_PAGE, 1, HUGE_PAGE)
+            times.append((time.perf_counter() - begin) * 1e3)
+        return {"ms": times, "huge": _vmstat("thp_fault_alloc") - huge_before}
+    finally:
+        libc.munmap(base, size)
+
+
+def _vmstat(key):
+    try:
+        for line in open("/proc/vmstat"):
+            name, value = line.split()
+            if name == key:
+                return int(value)
+    except OSError:
+        pass
+    return 0
+
+
+def page_reporting_facts():
+    """The guest's free page reporting, if it has it: the order of the blocks it reports
+    (9: 2 MiB) and how much it has reported since boot, from /sys/module/page_reporting;
+    None without it."""
+    folder = "/sys/module/page_reporting/parameters"
+    try:
+        read = lambda name: open(os.path.join(folder, name)).read().strip()  # noqa: E731
+        return {"order": int(read("page_reporting_order")),
+                "reported_gib": int(read("reported_kib")) / 2**20}
+    except (OSError, ValueError):
+        return None
 
 
 # --------------------------------------------------------------------------- set-up

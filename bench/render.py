@@ -12,6 +12,43 @@ from instructions import per_iteration
 from notes import obstacles
 from targets import DEFAULT_THREADS, issue5, targets17, verdict
 
+SLOW_PAGE_MS = 1.0  # a 2 MiB page the host backs again takes ~3.5 ms here, else ~0.15 ms
+
+
+def kib_text(kib):
+    return f"{kib // 1024} MiB" if kib % 1024 == 0 else f"{kib} KiB"
+
+
+def fresh_memory(info):
+    """The line on the probes of new memory taken through the run, or None."""
+    probes = info.get("fresh_pages") or []
+    times = [t for p in probes for t in p["ms"]]
+    if not times:
+        return None
+    slow = [t for t in times if t > SLOW_PAGE_MS]
+    fast = [t for t in times if t <= SLOW_PAGE_MS]
+    huge = sum(p.get("huge", 0) for p in probes)
+    slow_probes = sum(any(t > SLOW_PAGE_MS for t in p["ms"]) for p in probes)
+    text = (f"- **new memory** (fresh_page_probe in bench/measure.py, {len(probes)} probes "
+            f"between the subjects, {len(times)} new 2 MiB pages filled, {huge} of them "
+            "given as huge pages): ")
+    if fast:
+        text += f"{ms(median(fast) / 1e3)} a page (median)"
+    if slow:
+        text += ((", but " if fast else "") + f"{len(slow)} of {len(times)} took "
+                 f"{ms(min(slow) / 1e3)}–{ms(max(slow) / 1e3)} (median "
+                 f"{ms(median(slow) / 1e3)}), in {slow_probes} of the {len(probes)} probes")
+    reporting = info.get("page_reporting")
+    if reporting:
+        text += (f". The guest reports freed memory to its host (virtio-balloon free page "
+                 f"reporting, blocks of order {reporting['order']} = "
+                 f"{kib_text(4 << reporting['order'])}, {reporting['reported_gib']:,.0f} GiB "
+                 "since boot), and the host backs such a block again on its first touch, off "
+                 "the guest's CPU. Slow pages come in streaks, and so do the processes: a "
+                 "classifier's pass needs about one new 2 MiB page, and its runs come in two "
+                 "modes ~3.5 ms apart (each pass row gives its fastest run)")
+    return text
+
 
 def threads_text(info):
     counts = info["threads"]
@@ -73,6 +110,9 @@ def run_section(results, info, args, total_seconds):
             + (". More threads were slower: the machine was oversubscribed, and the "
                "kernel-bound numbers at more than one thread (tracing, forward, kernels "
                "that s2t-opt runs) are inflated" if worse else ""))
+    fresh = fresh_memory(info)
+    if fresh:
+        add(fresh)
     runs = getattr(args, "process_reps", args.reps)
     add(f"- {args.reps} repetitions of everything (at most 3 for the 100,000-iteration loop, "
         f"whose trace takes half a minute; the loops' converted archives are run up to "
@@ -86,7 +126,10 @@ def run_section(results, info, args, total_seconds):
         "`--stats-json`; end to end: wall time of the process, start to exit; floor: "
         "`bench-load-save` (bench/load_save.cpp), a LibTorch process that loads the archive "
         "and saves it, linked with s2t-opt's allocator and its settings (mimalloc on large "
-        "OS pages, tools/allocator); memory floor of the loops: `bench-build-save` "
+        "OS pages, tools/allocator); each s2t-opt and floor process writes a file that does "
+        "not exist yet (the bench removes it first: s2t-opt writes beside its output and "
+        "renames over it, where the floor would truncate an old output and write into the "
+        "pages it just freed); memory floor of the loops: `bench-build-save` "
         "(bench/build_save.cpp), a LibTorch process that builds the loop's flat graph node "
         "by node and saves it, with the same allocator; peak memory: max RSS from GNU "
         "time; run time: forward on the sample "

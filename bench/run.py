@@ -193,8 +193,8 @@ def failure(name, kind, e, **keys):
 def main(args):
     if args.rerender:
         return rerender(args)
-    from measure import (Bench, contention_probe, find_floors, gc_models, machine_info,
-                         torch, wait_for)
+    from measure import (Bench, contention_probe, find_floors, fresh_page_probe, gc_models,
+                         machine_info, page_reporting_facts, torch, wait_for)
     from models import BY_NAME, LOOPS, QUICK_MODELS, ScriptedLoop
     if args.quick:
         args.reps = 2 if "--reps" not in " ".join(sys.argv) else args.reps
@@ -242,6 +242,13 @@ def main(args):
     start = time.monotonic()
     info["probe_start"] = contention_probe(args.threads)
     print(f"bench: contention probe {info['probe_start']}", flush=True)
+    info["page_reporting"] = page_reporting_facts()
+    info["fresh_pages"] = []
+
+    def probe_pages(when):  # between subjects: how the machine's new memory costs
+        info["fresh_pages"].append({"when": when, **fresh_page_probe()})
+
+    probe_pages("start")
     results = []
     results_file = os.path.join(workdir, "results.json")
 
@@ -263,6 +270,7 @@ def main(args):
             results.append(failure(f"loop {n:,}", "loop", e, n=n, threads=args.loop_threads))
         finally:
             gc_models()
+            probe_pages(f"loop {n}")
             save()
     for model in chosen:
         print(f"{model.name}:", flush=True)
@@ -282,9 +290,11 @@ def main(args):
                 save()
         del prepared
         gc_models()
+        probe_pages(model.name)
         save()
     info["load_end"] = os.getloadavg()
     info["probe_end"] = contention_probe(args.threads)
+    probe_pages("end")
     save()
 
     if args.instructions:
