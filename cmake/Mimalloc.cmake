@@ -27,6 +27,8 @@ function(s2t_link_mimalloc target)
     return()
   endif()
   target_sources(${target} PRIVATE ${S2T_MIMALLOC_OPTIONS})
+  # For what depends on mimalloc keeping freed memory (tools/allocator).
+  target_compile_definitions(${target} PRIVATE S2T_LINKS_MIMALLOC)
   target_link_libraries(${target} PRIVATE
     -Wl,--push-state,--no-as-needed -lstdc++ mimalloc -Wl,--pop-state)
 endfunction()

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "s2t/s2t.h"
+#include "tools/allocator/WarmReserve.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -439,7 +440,11 @@ int run(const CliOptions &o) {
   gStage = "loading the model";
   for (const std::string &library : o.loads)
     s2t::loadOperatorLibrary(library);
-  s2t::Model model = s2t::Model::load(o.input, o.method);
+  s2t::Model model = [&] {
+    // Touched while the model loads, freed for the pass (WarmReserve.h).
+    s2t::tools::WarmReserve reserve;
+    return s2t::Model::load(o.input, o.method);
+  }();
   double loadSeconds = secondsSince(start);
   if (contains(o.printAfter, "load"))
     printStage("After", "load", *model.graph());
