@@ -44,9 +44,12 @@ def fresh_memory(info):
                  f"reporting, blocks of order {reporting['order']} = "
                  f"{kib_text(4 << reporting['order'])}, {reporting['reported_gib']:,.0f} GiB "
                  "since boot), and the host backs such a block again on its first touch, off "
-                 "the guest's CPU. Slow pages come in streaks, and so do the processes: a "
-                 "classifier's pass needs about one new 2 MiB page, and its runs come in two "
-                 "modes ~3.5 ms apart (each pass row gives its fastest run)")
+                 "the guest's CPU. Slow pages come in streaks, and so do the processes. A "
+                 "classifier's pass needs about one new 2 MiB page: s2t-opt has a helper "
+                 "thread touch 8 MiB while the model loads and frees it for the pass "
+                 "(tools/allocator/WarmReserve.h); the rest of a process (its load, its "
+                 "emit, the floor's load and save) meets new memory as it comes. Each pass "
+                 "row gives its fastest run")
     return text
 
 
