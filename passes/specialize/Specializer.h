@@ -18,6 +18,7 @@
 #include "ir/Error.h"
 #include "ir/FlatSchemas.h"
 #include "ir/JitForward.h"
+#include "ir/ValueTable.h"
 #include "passes/SpecializeControlFlow.h"
 #include "passes/evaluate/LazyEvaluator.h"
 #include "passes/specialize/AbstractValue.h"
@@ -313,11 +314,9 @@ private:
   /// Nesting of residual prim::If / prim::Loop blocks being walked.
   int residual_ = 0;
   std::vector<std::function<void()>> undo_;
-  /// sourcesOf's answers; a value that reads what one input read shares
-  /// that input's list.
-  std::unordered_map<const torch::jit::Value *,
-                     std::shared_ptr<const std::vector<std::string>>>
-      sources_;
+  /// sourcesOf's answers, per value of the flat graph; a value that reads
+  /// what one input read shares that input's list.
+  ValueTable<std::shared_ptr<const std::vector<std::string>>> sources_;
   std::unordered_map<const torch::jit::Value *, std::string> keys_;
   std::unordered_set<std::string> checked_;
   int depth_ = 0;

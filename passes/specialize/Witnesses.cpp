@@ -162,21 +162,21 @@ const std::vector<std::string> &Specializer::sourcesOf(Value *root) {
   while (!work.empty()) {
     auto [value, expanded] = work.back();
     work.pop_back();
-    if (sources_.count(value))
+    if (sources_.find(value))
       continue;
     Node *node = value->node();
     if (!expanded) {
       work.push_back({value, true});
       if (node->kind() != prim::Param)
         for (Value *input : node->inputs())
-          if (!sources_.count(input))
+          if (!sources_.find(input))
             work.push_back({input, false});
       continue;
     }
     std::vector<std::string> result;
     auto unionOf = [&](auto inputs, const char *aspect) {
       for (Value *input : inputs)
-        for (const std::string &source : *sources_.at(input)) {
+        for (const std::string &source : **sources_.find(input)) {
           bool whole = source.find_first_of(". ()") == std::string::npos;
           result.push_back(whole && aspect ? source + aspect : source);
         }
@@ -230,7 +230,7 @@ const std::vector<std::string> &Specializer::sourcesOf(Value *root) {
       std::shared_ptr<const std::vector<std::string>> only;
       bool several = false;
       for (Value *input : node->inputs()) {
-        const auto &sources = sources_.at(input);
+        const auto &sources = *sources_.find(input);
         if (sources->empty() || sources == only)
           continue;
         several = only != nullptr;
@@ -241,17 +241,17 @@ const std::vector<std::string> &Specializer::sourcesOf(Value *root) {
       if (!several) {
         static const auto none =
             std::make_shared<const std::vector<std::string>>();
-        sources_.emplace(value, only ? std::move(only) : none);
+        sources_[value] = only ? std::move(only) : none;
         continue;
       }
       unionOf(node->inputs(), nullptr);
     }
     std::sort(result.begin(), result.end());
     result.erase(std::unique(result.begin(), result.end()), result.end());
-    sources_.emplace(value, std::make_shared<const std::vector<std::string>>(
-                                std::move(result)));
+    sources_[value] =
+        std::make_shared<const std::vector<std::string>>(std::move(result));
   }
-  return *sources_.at(root);
+  return **sources_.find(root);
 }
 
 std::vector<std::string> Specializer::dependenciesOf(const AV &av) {
