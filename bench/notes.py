@@ -66,7 +66,11 @@ def obstacles(results):
             "the same for both and is most of the floor, so the budget of "
             f"{(END_TO_END_BUDGET - 1) * 100:.0f}% is a few tens of milliseconds. Before "
             "LibTorch loads the archive, s2t-opt scans the class level of its code records "
-            "(issue 15's check of class bodies); once its files are written it ends with "
+            "(issue 15's check of class bodies) and after it reads every node's source range "
+            "(the debug records' check): ~70M instructions of the ~905M of "
+            "mobilenet_v3_large's load stage (callgrind on `s2t::Model::load`: "
+            "checkArchiveSource 45M, the source ranges 14M and 9M), the ~25 ms by which its "
+            "load exceeds the floor's on the small models; once its files are written it ends with "
             "`_Exit`, where the floor tears down the static objects of LibTorch's libraries "
             "(~260M instructions by callgrind, bench/profile.md).")
         lines.append("")
