@@ -3,7 +3,7 @@
 The mechanisms named here are the code's: keep them in step with it. The numbers are the
 run's, at targets.DEFAULT_THREADS.
 """
-from common import CLASSIFICATION, DETECTION, LOOP, good, ms, spread
+from common import CLASSIFICATION, DETECTION, LOOP, good, median, ms, spread
 from targets import (BYTES_PER_OPERATION, DEFAULT_THREADS, DETECTION_BUDGET,
                      END_TO_END_BUDGET, END_TO_END_THREADS, LOOP_N, LOOP_PASS_BUDGET,
                      bytes_per_iteration, floor_per_operation, needs_data)
@@ -16,8 +16,8 @@ def fast_runs(slow):
         return ""
     return (f" {len(within)} of these {len(slow)} meet the budget in their fastest run ("
             + ", ".join(f"{r['name']} {ms(min(r['pass_all']))}" for r in within)
-            + "): a fresh process on this machine is fast or slow as a whole, as its new "
-            "memory is (\"new memory\" above), and the median falls where most runs were.")
+            + "), and the median falls where most runs were; what new memory costs on this "
+            "machine is under \"new memory\" above.")
 
 
 def obstacles(results):
@@ -68,9 +68,9 @@ def obstacles(results):
             "LibTorch loads the archive, s2t-opt scans the class level of its code records "
             "(issue 15's check of class bodies) and after it reads every node's source range "
             "(the debug records' check): ~70M instructions of the ~905M of "
-            "mobilenet_v3_large's load stage (callgrind on `s2t::Model::load`: "
-            "checkArchiveSource 45M, the source ranges 14M and 9M), the ~25 ms by which its "
-            "load exceeds the floor's on the small models; once its files are written it ends with "
+            "mobilenet_v3_large's load stage (bench/profile.md); here its load exceeds the "
+            f"floor's by {ms(median([r['load'] - r['floor_load'] for r in e2e]))} (median "
+            "of these rows); once its files are written it ends with "
             "`_Exit`, where the floor tears down the static objects of LibTorch's libraries "
             "(~260M instructions by callgrind, bench/profile.md).")
         lines.append("")
