@@ -36,6 +36,11 @@ struct Options {
   /// Seed of the random generator random operators share; unset leaves the
   /// generator as it is.
   std::optional<uint64_t> seed;
+  /// Threads of the kernels that data decisions run (at::set_num_threads,
+  /// process-wide); 0 leaves LibTorch's setting. Applied just before the
+  /// first such kernel: a conversion decided on constants and shapes alone
+  /// starts no thread pool (creating one for two threads takes ~8 ms).
+  int64_t threads = 0;
   /// Fold parameters and attributes into constants (archive output).
   bool freeze = false;
   /// Checks that an input takes the sample's path (Fallback emits the same

@@ -115,7 +115,9 @@ Specializer::Specializer(const SpecializeOptions &options)
                                                        : site->second.get()) +
                         ": running " + flat->kind().toQualString() +
                         " on the sample failed: " + firstMessageLine(message));
-      }) {}
+      }) {
+  evaluator_.setKernelThreads(options.threads);
+}
 
 std::vector<AV> Specializer::bindInputs(const Graph &graph,
                                         const std::vector<IValue> &inputs) {

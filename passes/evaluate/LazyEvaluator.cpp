@@ -23,6 +23,7 @@
 #include "passes/evaluate/MetaValues.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/jit_log.h>
 #include <torch/csrc/jit/runtime/operator.h>
@@ -89,6 +90,8 @@ struct LazyEvaluator::State {
   /// it: a kernel that would read one needs data the sample does not give.
   std::unordered_map<const c10::TensorImpl *, const Value *> shapeOnlyTensors;
   int64_t *kernelsRun = nullptr;
+  /// Options::threads, until the first kernel on real values applies it.
+  int64_t pendingThreads = 0;
 
   /// The value that brought a shape-only tensor on `stack`, if any.
   const Value *shapeOnlySource(const Stack &stack) const {
@@ -374,6 +377,10 @@ struct LazyEvaluator::State {
           attributeCopies.beforeWrite(stack[i]);
       }
     }
+    if (pendingThreads > 0) {
+      at::set_num_threads(static_cast<int>(pendingThreads));
+      pendingThreads = 0;
+    }
     // In the grad mode of the process, as the scripted module runs: the
     // results' requires_grad and autograd's errors are the module's.
     operationOf(node, info)(stack);
@@ -598,6 +605,10 @@ LazyEvaluator::LazyEvaluator(FailureHandler onFailure)
 }
 
 LazyEvaluator::~LazyEvaluator() = default;
+
+void LazyEvaluator::setKernelThreads(int64_t threads) {
+  state_->pendingThreads = threads;
+}
 
 void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
   State &s = *state_;

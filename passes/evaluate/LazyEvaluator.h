@@ -51,6 +51,10 @@ public:
   explicit LazyEvaluator(FailureHandler onFailure);
   ~LazyEvaluator();
 
+  /// Threads for the kernels real() runs (Options::threads), set by
+  /// at::set_num_threads before the first one; 0 leaves LibTorch's setting.
+  void setKernelThreads(int64_t threads);
+
   /// A flat-graph value whose sample value is known (inputs, constants,
   /// attributes).
   void setKnown(Value *value, c10::IValue sample);

@@ -11,8 +11,10 @@
 #include "passes/evaluate/AliasClasses.h"
 #include "passes/evaluate/MetaShapes.h"
 
-#include <ATen/ATen.h>
 #include "GraphTestSupport.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/ir/constants.h>
@@ -115,6 +117,21 @@ TEST(LazyEvaluatorTest, RunsOnlyTheSliceOfWhatIsAsked) {
   EXPECT_TRUE(at::equal(e.real("b"), at::tensor({2.0f, 4.0f})));
   EXPECT_EQ(e.evaluator.kernelsRun(), 3);
   EXPECT_EQ(e.failures, 0);
+}
+
+// Options::threads: set for the first kernel on real values, not before, so
+// that a conversion decided on metadata alone starts no thread pool.
+TEST(LazyEvaluatorTest, SetsKernelThreadsAtTheFirstKernel) {
+  const int before = at::get_num_threads();
+  const int wanted = before == 3 ? 2 : 3;
+  Evaluated e(kTwoBranches, {at::tensor({1.0f, 2.0f})});
+  e.evaluator.setKernelThreads(wanted);
+  EXPECT_EQ(e.meta("c").sizes(), at::IntArrayRef({2}));
+  EXPECT_EQ(at::get_num_threads(), before); // metadata ran no kernel
+
+  e.real("c");
+  EXPECT_EQ(at::get_num_threads(), wanted);
+  at::set_num_threads(before);
 }
 
 TEST(LazyEvaluatorTest, KnownValuesNeedNoKernel) {

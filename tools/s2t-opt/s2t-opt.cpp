@@ -13,7 +13,6 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <ATen/Parallel.h>
 #include <c10/util/Logging.h>
 #include <torch/csrc/jit/ir/ir.h>
 
@@ -410,6 +409,11 @@ s2t::Options conversionOptions(const CliOptions &o) {
   s2t::Options options = o.convert;
   options.guards = s2t::parseGuards(o.guards);
   options.seed = o.seed;
+  // Kernels run only for data decisions; when they do, they use every core
+  // rather than LibTorch's default of one thread.
+  options.threads = o.threads > 0
+                        ? o.threads
+                        : std::max<int64_t>(1, std::thread::hardware_concurrency());
   options.observer = [&o](bool before, const std::string &stage,
                           const torch::jit::Graph &graph) {
     if (before ? contains(o.printBefore, stage)
@@ -430,13 +434,6 @@ int run(const CliOptions &o) {
   if (format == s2t::Format::Archive && toStdout(o) && isatty(STDOUT_FILENO))
     s2t::usageError("refusing to write a TorchScript archive to a terminal; "
                     "redirect stdout or give -o FILE");
-  // Kernels run only for data decisions; when they do, they use every core
-  // rather than LibTorch's default of one thread.
-  int64_t threads = o.threads;
-  if (threads == 0)
-    threads = std::max(1u, std::thread::hardware_concurrency());
-  at::set_num_threads(static_cast<int>(threads));
-
   gStage = "loading the model";
   for (const std::string &library : o.loads)
     s2t::loadOperatorLibrary(library);
