@@ -1,7 +1,8 @@
 //===- io/ModuleIO.cpp - Reading models, making the flat module ----------===//
 //
 // Loading checks an archive's records before LibTorch trusts them (pickles,
-// code, debug information, tensor storage sizes), then reads it; a textual
+// code and debug information beside LibTorch's load, which reads each once
+// its check has passed: io/ArchiveChecks.h; tensor storage sizes after); a textual
 // graph is parsed. The flat module is made on a copy of the program's module,
 // so that the program stays as it was loaded.
 //
@@ -9,7 +10,7 @@
 
 #include "io/ModuleIO.h"
 
-#include "io/ArchiveSource.h"
+#include "io/ArchiveChecks.h"
 #include "io/OperatorLibraries.h"
 #include "io/TorchSave.h"
 #include "ir/Error.h"
@@ -160,72 +161,21 @@ void readSourceRanges(const Module &module) {
       readBlock(graphFunction->graph()->block());
 }
 
-/// Checks the records of an archive that torch::jit::load trusts to be as
-/// torch.jit.save wrote them, before it reads them:
-///  - the lengths of the strings in its pickles (data.pkl, constants.pkl,
-///    .debug_pkl): LibTorch's unpickler allocates whatever length a string
-///    claims before reading it, so a corrupt one would take gigabytes
-///    (rewritePickleAppends throws on one past the end);
-///  - the class bodies of its code/ records and the source ranges of their
-///    debug information (io/ArchiveSource.h).
-void checkArchiveRecords(
-    const std::shared_ptr<caffe2::serialize::ReadAdapterInterface> &file) {
-  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> opened;
-  try {
-    opened = std::make_unique<caffe2::serialize::PyTorchStreamReader>(file);
-  } catch (const c10::Error &e) {
-    // The reader's own words for a zip without PyTorch's records are an
-    // assertion text ('Expected hasRecord("version") to be true').
-    if (std::string(e.what()).find("hasRecord(\"version\")") != std::string::npos)
-      throw std::runtime_error(
-          "it is a zip file, but not one written by torch.jit.save (no version record)");
-    throw;
-  }
-  caffe2::serialize::PyTorchStreamReader &reader = *opened;
-  std::vector<std::string> records = reader.getAllRecords();
-  bool hasCode = false;
-  for (const std::string &name : records)
-    hasCode |= isArchiveSource(name);
-  if (!hasCode)
-    throw std::runtime_error(
-        reader.hasRecord("data.pkl")
-            ? "it holds no TorchScript code (a file written by torch.save, "
-              "not by torch.jit.save?)"
-            : "it holds no TorchScript code");
-  for (const std::string &name : records) {
-    bool pickle = name.size() >= 4 &&
-                  (name.compare(name.size() - 4, 4, "_pkl") == 0 ||
-                   name.compare(name.size() - 4, 4, ".pkl") == 0);
-    bool source = isArchiveSource(name);
-    if (!pickle && !source)
-      continue;
-    auto [data, size] = reader.getRecord(name);
-    std::string contents(static_cast<const char *>(data.get()), size);
-    if (pickle) {
-      try {
-        rewritePickleAppends(contents);
-      } catch (const std::runtime_error &e) {
-        throw std::runtime_error(name + ": " + e.what());
-      }
-    }
-    if (source)
-      checkArchiveSource(name, contents);
-    else if (name.size() > 10 &&
-             name.compare(name.size() - 10, 10, ".debug_pkl") == 0)
-      checkArchiveDebugInfo(name, contents);
-  }
-}
-
 /// An archive's file, for caffe2's zip reader, remembering where each read
 /// went: the reader reads a stored record in one call, into the buffer that
 /// becomes a tensor's storage, so this gives each storage's record size.
+/// With `checks`, a read first waits for the checks of the records it reads
+/// and gives nothing if one failed (ArchiveChecks::awaitRead).
 class ArchiveFile final : public caffe2::serialize::ReadAdapterInterface {
 public:
-  explicit ArchiveFile(std::shared_ptr<const InputFile> file)
-      : file_(std::move(file)) {}
+  explicit ArchiveFile(std::shared_ptr<const InputFile> file,
+                       ArchiveChecks *checks = nullptr)
+      : file_(std::move(file)), checks_(checks) {}
   size_t size() const override { return file_->size(); }
   size_t read(uint64_t pos, void *buffer, size_t n,
               const char * /*what*/) const override {
+    if (checks_ && !checks_->awaitRead(pos, n))
+      return 0;
     size_t done = file_->readAt(pos, buffer, n);
     reads_[buffer] = done;
     return done;
@@ -234,6 +184,7 @@ public:
 
 private:
   std::shared_ptr<const InputFile> file_;
+  ArchiveChecks *checks_;
   mutable RecordSizes reads_;
 };
 
@@ -269,10 +220,17 @@ Program loadArchive(const std::shared_ptr<const InputFile> &input,
   program.path = path;
   program.method = method;
   try {
-    checkArchiveRecords(std::make_shared<ArchiveFile>(input));
-    // A reader of its own, so that only the load's reads are remembered.
-    auto file = std::make_shared<ArchiveFile>(input);
-    program.module = std::make_shared<Module>(torch::jit::load(file));
+    // The checks run beside the load; LibTorch reads a record once its
+    // check has passed. Where the load fails, a failed check is the reason.
+    ArchiveChecks checks(std::make_shared<ArchiveFile>(input));
+    auto file = std::make_shared<ArchiveFile>(input, &checks);
+    try {
+      program.module = std::make_shared<Module>(torch::jit::load(file));
+    } catch (const std::exception &) {
+      checks.finish();
+      throw;
+    }
+    checks.finish();
     checkModuleTensors(*program.module, file->reads());
     readSourceRanges(*program.module);
   } catch (const std::exception &e) {
