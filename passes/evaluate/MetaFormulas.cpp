@@ -406,11 +406,32 @@ bool contiguousOfOneFloatingDtype(const at::Tensor &first,
   return true;
 }
 
+/// matmul of two batches of matrices, both at least 3-d, of one float or
+/// double dtype: the kernel broadcasts the batch dimensions and multiplies
+/// with bmm, whose output is contiguous whatever the inputs' strides (it
+/// folds a batch into one matrix only where the other input is 1-d or 2-d).
+c10::optional<IValue> batchedMatrices(const at::Tensor &left,
+                                      const at::Tensor &right,
+                                      const torch::jit::Stack &stack) {
+  if (!isFloating(left.scalar_type()) ||
+      right.scalar_type() != left.scalar_type() ||
+      left.size(-1) != right.size(-2))
+    return c10::nullopt;
+  auto sizes = broadcast(left.sizes().slice(0, left.dim() - 2),
+                         right.sizes().slice(0, right.dim() - 2));
+  if (!sizes)
+    return c10::nullopt;
+  sizes->push_back(left.size(-2));
+  sizes->push_back(right.size(-1));
+  return output(*sizes, left.scalar_type(), stack);
+}
+
 /// linear (input, weight, bias), addmm (self, mat1, mat2, beta, alpha), mm
 /// and matmul (self, other) of matrices: a contiguous (N, M) output (addmm's
 /// structured kernel, or mm's, which linear and matmul of 2-d inputs call)
 /// where every tensor is contiguous and of one float or double dtype and
-/// the inner sizes match; linear of an input (..., N, K), (..., N, M). (Of
+/// the inner sizes match; linear of an input (..., N, K), (..., N, M);
+/// matmul of two batches (batchedMatrices). (Of
 /// a 3-d input with a bias, the kernel's result is a view of the matrix it
 /// computes, which nothing else sees: a tensor of its own is exact.)
 /// linear's bias is None or of M values; addmm's `self` broadcasts to
@@ -432,6 +453,8 @@ c10::optional<IValue> matrix(c10::string_view name,
   }
   const at::Tensor &left = stack[addmm ? 1 : 0].toTensor();
   const at::Tensor &right = stack[addmm ? 2 : 1].toTensor();
+  if (name == "matmul" && left.dim() >= 3 && right.dim() >= 3)
+    return batchedMatrices(left, right, stack);
   // linear also takes batches of rows (..., K): its kernel folds them into
   // one matrix and its result back to (..., M), contiguous.
   bool rows = left.dim() == 2 || (linear && left.dim() > 2);

@@ -599,14 +599,22 @@ TEST(MetaFormulasTest, MatrixProductsAreTheKernels) {
       for (at::ScalarType da : {at::kFloat, at::kDouble})
         for (at::ScalarType db : {at::kFloat, at::kDouble})
           for (bool grad : {false, true}) {
-            // Matrices of one dtype are what the formulas take.
+            // Matrices of one dtype are what the formulas take, and
+            // matmul's batches of them.
             auto check = da == db && a.size() == 2 && b.size() == 2
                              ? answersWhereTheKernelDoes
                              : agrees;
+            bool batches = da == db && a.size() >= 3 && b.size() >= 3;
             answered += check(formulas, *mm,
                               {metaTensor(a, da, grad), metaTensor(b, db)});
-            answered += check(formulas, *matmul,
-                              {metaTensor(a, da), metaTensor(b, db, grad)});
+            answered += (batches ? answersWhereTheKernelDoes : check)(
+                formulas, *matmul,
+                {metaTensor(a, da), metaTensor(b, db, grad)});
+            if (batches) // the second batch transposed: any strides
+              answered += answersWhereTheKernelDoes(
+                  formulas, *matmul,
+                  {metaTensor(a, da, grad),
+                   metaTensor(b, db).transpose(-1, -2)});
             for (c10::IValue bias :
                  {c10::IValue(), c10::IValue(metaTensor({b[0]}, db)),
                   c10::IValue(metaTensor({b[0] + 1}, db)),
