@@ -94,10 +94,15 @@ TEST(ArchiveChecksTest, RefusesTheReadOfARecordThatFailed) {
 }
 
 TEST(ArchiveChecksTest, ReportsTheFirstFailingRecordInTheArchivesOrder) {
-  Checked archive({{"code/__torch__/a.py", kConstantWithoutType},
-                   {"code/__torch__/b.py", kConstantWithoutType}});
-  // The loader asks for b.py first: its check runs next, and fails.
-  EXPECT_FALSE(archive.checks->awaitRead(archive.offsets[1], 1));
+  // Good records ahead of a.py keep the thread busy while the loader asks
+  // for b.py: b.py's check runs next and fails first, a.py's later.
+  Records records;
+  for (int i = 0; i < 20; ++i)
+    records.push_back({"code/__torch__/good" + std::to_string(i) + ".py", kGood});
+  records.push_back({"code/__torch__/a.py", kConstantWithoutType});
+  records.push_back({"code/__torch__/b.py", kConstantWithoutType});
+  Checked archive(records);
+  EXPECT_FALSE(archive.checks->awaitRead(archive.offsets.back(), 1));
   EXPECT_EQ(archive.finishError().rfind("code/__torch__/a.py:3:2: ", 0), 0u)
       << archive.finishError();
 }
