@@ -16,6 +16,7 @@
 #include <caffe2/serialize/inline_container.h>
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 
 namespace s2t {
@@ -31,8 +32,10 @@ bool isPickle(const std::string &name) {
   return endsWith(name, "_pkl") || endsWith(name, ".pkl");
 }
 
-/// Checks one record: the string lengths of a pickle, the class bodies of
-/// code, the source ranges of debug information.
+/// Checks one record: the string lengths of a pickle (LibTorch's unpickler
+/// allocates whatever length a string claims before reading it;
+/// rewritePickleAppends throws on one past the end), the class bodies of
+/// code and the source ranges of debug information (io/ArchiveSource.h).
 void checkRecord(caffe2::serialize::PyTorchStreamReader &reader,
                  const std::string &name) {
   auto [data, size] = reader.getRecord(name);
@@ -84,12 +87,12 @@ ArchiveChecks::ArchiveChecks(
     rethrowIfOutOfMemory(e);
     byOffset_.clear(); // every read waits for every check
   }
-  for (size_t i = 0; i < records_.size(); ++i)
-    if (isPickle(records_[i].name) && !endsWith(records_[i].name, ".debug_pkl"))
-      order_.push_back(i);
-  for (size_t i = 0; i < records_.size(); ++i)
-    if (!isPickle(records_[i].name) || endsWith(records_[i].name, ".debug_pkl"))
-      order_.push_back(i);
+  order_.resize(records_.size());
+  std::iota(order_.begin(), order_.end(), size_t(0));
+  std::stable_partition(order_.begin(), order_.end(), [&](size_t i) {
+    const std::string &name = records_[i].name;
+    return isPickle(name) && !endsWith(name, ".debug_pkl");
+  });
   thread_ = std::thread([this] { run(); });
 }
 
