@@ -9,8 +9,10 @@
 //   - dead-code elimination without alias analysis differs only in what it
 //     keeps of operations that write to their inputs (all of them): where
 //     each of them is kept for its outputs anyway (no writes, or resnet's
-//     relu_), it removes the same, and a block without nested blocks is
-//     swept here, backwards, at ~1k instructions per node (torch's: ~2.5k);
+//     relu_) or surely writes memory that is read later (swin's attention
+//     mask, filled a window at a time), it removes the same, and a block
+//     without nested blocks is swept here, backwards, at ~1k instructions
+//     per node (torch's: ~2.5k, and ~4.5k to build its alias analysis);
 //   - pooling needs it only for constants of mutable types (tensors, lists),
 //     whose merging could change what aliases what; with none, or none but
 //     lists of numbers where nothing writes anything but tensors, constants
@@ -222,9 +224,9 @@ bool hasNestedBlocks(const Block *block) {
 struct Sweep {
   ValueSet live;
   std::vector<Node *> dead; ///< last first
-  /// A node that writes to an input was kept for that alone (nothing live
-  /// uses its outputs): alias analysis might find its write dead.
-  bool writeKeptForItself = false;
+  /// The nodes that write to an input kept for that alone (nothing live
+  /// uses their outputs): alias analysis might find their writes dead.
+  std::vector<const Node *> writesKeptForThemselves;
 
   void destroyDead() {
     for (Node *node : dead) // last first: their users are gone before them
@@ -247,7 +249,8 @@ Sweep sweep(Block *block) {
     } else if (!used) {
       const FunctionSchema *schema = node->maybeSchema();
       used = schema && schema->is_mutable();
-      result.writeKeptForItself |= used;
+      if (used)
+        result.writesKeptForThemselves.push_back(node);
     }
     if (!used) {
       result.dead.push_back(node);
@@ -397,6 +400,23 @@ void eliminateDeadCode(
   swept.destroyDead();
 }
 
+namespace {
+
+/// Whether torch's dead-code elimination with alias analysis surely keeps
+/// each of `writes` (writesCleanupKeeps): then it keeps what the sweep of
+/// `block` keeps, as both keep the block's outputs, the side effects, these
+/// writes and what they read, and nothing else the sweep drops.
+bool aliasAnalysisKeepsEach(const std::vector<const Node *> &writes,
+                            const Block *block, const FlatSchemas *schemas) {
+  if (writes.empty())
+    return true;
+  std::unordered_set<const Node *> kept = writesCleanupKeeps(block, schemas);
+  return std::all_of(writes.begin(), writes.end(),
+                     [&](const Node *write) { return kept.count(write); });
+}
+
+} // namespace
+
 void cleanupFlatGraph(std::shared_ptr<Graph> &graph,
                       const FlatSchemas *schemas) {
   // No common-subexpression elimination: a trace has none, and torch 1.13's
@@ -404,11 +424,14 @@ void cleanupFlatGraph(std::shared_ptr<Graph> &graph,
   // elements (test/differential/regressions.py).
   // Without alias analysis, every write is kept; with it, a write nothing
   // reads after is dead. Where every write is kept for its outputs anyway
-  // (none, or resnet's relu_), both remove the same: the sweep does.
+  // (none, or resnet's relu_) or writes what is surely read later, both
+  // remove the same: the sweep does.
   bool writes = mayWrite(graph->block(), schemas);
   if (hasNestedBlocks(graph->block())) {
     writes ? EliminateDeadCode(graph) : EliminateDeadCode(graph->block());
-  } else if (Sweep swept = sweep(graph->block()); !swept.writeKeptForItself) {
+  } else if (Sweep swept = sweep(graph->block());
+             aliasAnalysisKeepsEach(swept.writesKeptForThemselves,
+                                    graph->block(), schemas)) {
     swept.destroyDead();
   } else {
     EliminateDeadCode(graph);
