@@ -6,18 +6,7 @@ run's, at targets.DEFAULT_THREADS.
 from common import CLASSIFICATION, DETECTION, LOOP, good, median, ms, spread
 from targets import (BYTES_PER_OPERATION, DEFAULT_THREADS, DETECTION_BUDGET,
                      END_TO_END_BUDGET, END_TO_END_THREADS, LOOP_N, LOOP_PASS_BUDGET,
-                     bytes_per_iteration, floor_per_operation, needs_data)
-
-
-def fast_runs(slow):
-    """What the fastest runs of the rows over their budget say, or ""."""
-    within = [r for r in slow if min(r.get("pass_all") or [r["pass"]]) <= r["trace"] / 100]
-    if not within:
-        return ""
-    return (f" {len(within)} of these {len(slow)} meet the budget in their fastest run ("
-            + ", ".join(f"{r['name']} {ms(min(r['pass_all']))}" for r in within)
-            + "), and the median falls where most runs were; what new memory costs on this "
-            "machine is under \"new memory\" above.")
+                     bytes_per_iteration, fastest, floor_per_operation, needs_data)
 
 
 def obstacles(results):
@@ -25,9 +14,9 @@ def obstacles(results):
     by_name = {r["name"]: r for r in rows}
     models = [r for r in rows if r["kind"] == CLASSIFICATION]
     lines = ["## What stands in the way", ""]
-    slow = [r for r in models if r["pass"] > r["trace"] / 100]
+    slow = [r for r in models if fastest(r, "pass") > fastest(r, "trace") / 100]
     if slow:
-        fastest = min(slow, key=lambda r: r["pass"] / r["trace"])
+        closest = min(slow, key=lambda r: fastest(r, "pass") / fastest(r, "trace"))
         lines.append(
             "- **Pass ≤ 1/100 of the trace.** On these classifiers the pass runs "
             + ("no kernel" if all(r["kernels_run"] == 0 for r in slow) else
@@ -46,12 +35,12 @@ def obstacles(results):
             "alias analysis"
             + (" (the instruction counts below split the two stages)" if any(
                 r.get("instructions") for r in slow) else "")
-            + f". The closest to its budget here is {fastest['name']}, {ms(fastest['pass'])} against "
-            f"{ms(fastest['trace'] / 100)}." + fast_runs(slow))
+            + f". The closest to its budget here is {closest['name']}, fastest pass "
+            f"{ms(fastest(closest, 'pass'))} against {ms(fastest(closest, 'trace') / 100)}.")
         lines.append("")
     e2e = [r for r in good(results) if r.get("threads") == END_TO_END_THREADS
            and r["kind"] != LOOP and not needs_data(r)
-           and r["s2t_wall"] > END_TO_END_BUDGET * r["floor_wall"]]
+           and fastest(r, "s2t_wall") > END_TO_END_BUDGET * fastest(r, "floor_wall")]
     if e2e:
         lines.append(
             f"- **End to end ≤ {END_TO_END_BUDGET}x the floor** ({END_TO_END_THREADS} "
@@ -76,7 +65,7 @@ def obstacles(results):
             "(~260M instructions by callgrind, bench/profile.md).")
         lines.append("")
     loop = by_name.get(f"loop {LOOP_N:,}")
-    if loop and loop["pass"] > LOOP_PASS_BUDGET:
+    if loop and fastest(loop, "pass") > LOOP_PASS_BUDGET:
         lines.append(
             f"- **The {LOOP_N:,}-iteration loop**: specialize {ms(loop['specialize'])}, "
             f"clean-up {ms(loop['cleanup'])}, {loop['pass'] / LOOP_N * 1e6:.1f} µs per "
@@ -104,7 +93,7 @@ def obstacles(results):
                if built is not None and value > built else "") + ".")
         lines.append("")
     for r in (r for r in rows if r["kind"] == DETECTION and r.get("run_eager")
-              and r["pass"] > DETECTION_BUDGET * r["run_eager"]):
+              and fastest(r, "pass") > DETECTION_BUDGET * fastest(r, "run_eager")):
         lines.append(
             f"- **Detection.** {r['name']} runs {r['kernels_run']} kernels: the sizes that "
             "its decisions read after `aten::where(condition)` (the boxes kept), "

@@ -48,8 +48,8 @@ def fresh_memory(info):
                  "classifier's pass needs about one new 2 MiB page: s2t-opt has a helper "
                  "thread touch 8 MiB while the model loads and frees it for the pass "
                  "(tools/allocator/WarmReserve.h); the rest of a process (its load, its "
-                 "emit, the floor's load and save) meets new memory as it comes. Each pass "
-                 "row gives its fastest run")
+                 "emit, the floor's load and save) meets new memory as it comes. The targets "
+                 "compare the fastest run of each side")
     return text
 
 
@@ -306,8 +306,11 @@ def report(results, info, args, doc_path, plot_path, total_seconds):
     loops = [r for r in measured if r["kind"] == LOOP]
     lines = ["# Performance", "",
              "Written by `bench/run.py` (issue 5, parts 4 and 5; issue 17, part 5): do not "
-             "edit by hand, run it again. Every number is from the run below, the median of "
-             "its repetitions.", ""]
+             "edit by hand, run it again. Every number is from the run below. The tables "
+             "give the median of the repetitions; the targets compare the fastest run of "
+             "each side (s2t-opt's and the trace's, s2t-opt's and the floor's), as "
+             "interference on these machines only adds time (bench/profile.md: the host's "
+             "modes), and give the medians beside them.", ""]
     lines += run_section(results, info, args, total_seconds)
     lines += ["![pass time vs trace per model, and the loop scaling](performance.png)", ""]
     lines += ["## Targets (issue 17)", ""]
