@@ -1,10 +1,12 @@
 //===- io/ArchiveChecks.cpp - An archive's checks, beside LibTorch's load ---===//
 //
-// One thread checks the records in turn: the pickles first (LibTorch reads
+// One thread reads the archive's directory, while LibTorch reads it too,
+// then checks the records in turn: the pickles first (LibTorch reads
 // constants.pkl and data.pkl first), then the code and debug information in
 // the archive's order, except that a record a read waits for goes next. A
-// read waits for the records whose data starts inside it: a record's bytes
-// are read from its start on, in one read or in chunks that follow it.
+// read waits for the directory, then for the records whose data starts
+// inside it: a record's bytes are read from its start on, in one read or in
+// chunks that follow it.
 //
 //===----------------------------------------------------------------------===//
 #include "io/ArchiveChecks.h"
@@ -56,6 +58,10 @@ void checkRecord(caffe2::serialize::PyTorchStreamReader &reader,
 } // namespace
 
 ArchiveChecks::ArchiveChecks(
+    std::shared_ptr<caffe2::serialize::ReadAdapterInterface> file)
+    : thread_([this, file = std::move(file)] { run(file); }) {}
+
+void ArchiveChecks::open(
     std::shared_ptr<caffe2::serialize::ReadAdapterInterface> file) {
   try {
     reader_ = std::make_unique<caffe2::serialize::PyTorchStreamReader>(file);
@@ -93,7 +99,6 @@ ArchiveChecks::ArchiveChecks(
     const std::string &name = records_[i].name;
     return isPickle(name) && !endsWith(name, ".debug_pkl");
   });
-  thread_ = std::thread([this] { run(); });
 }
 
 ArchiveChecks::~ArchiveChecks() {
@@ -130,7 +135,23 @@ int64_t ArchiveChecks::next() {
   return -1;
 }
 
-void ArchiveChecks::run() {
+void ArchiveChecks::run(
+    std::shared_ptr<caffe2::serialize::ReadAdapterInterface> file) {
+  std::exception_ptr error;
+  try {
+    open(std::move(file));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    opened_ = !error;
+    openError_ = error;
+    finished_ = error != nullptr;
+  }
+  changed_.notify_all();
+  if (error)
+    return;
   for (int64_t i; (i = next()) >= 0;) {
     Record &record = records_[static_cast<size_t>(i)];
     std::exception_ptr error;
@@ -154,6 +175,13 @@ void ArchiveChecks::run() {
 }
 
 bool ArchiveChecks::awaitRead(uint64_t pos, size_t n) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return opened_ || finished_; });
+    if (!opened_)
+      return false; // no directory: finish() throws why
+  }
+  // From here on the directory (records_' names, byOffset_) stays as read.
   uint64_t end = pos + n < pos ? UINT64_MAX : pos + n;
   std::vector<size_t> needed;
   if (byOffset_.empty()) {
@@ -186,6 +214,8 @@ bool ArchiveChecks::awaitRead(uint64_t pos, size_t n) {
 void ArchiveChecks::finish() {
   if (thread_.joinable())
     thread_.join();
+  if (openError_)
+    std::rethrow_exception(openError_);
   if (firstFailure_ != SIZE_MAX)
     std::rethrow_exception(records_[firstFailure_].error);
 }

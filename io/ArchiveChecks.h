@@ -31,9 +31,10 @@ namespace s2t {
 
 class ArchiveChecks {
 public:
-  /// Reads the archive's directory from `file` (a reader of its own) and
-  /// starts checking its records. Throws, before any check, for a file that
-  /// is no archive of torch.jit.save or holds no code.
+  /// Starts a thread that reads the archive's directory from `file` (a
+  /// reader of its own) and checks its records. Where the file is no
+  /// archive of torch.jit.save or holds no code, every read is refused and
+  /// finish() throws why.
   explicit ArchiveChecks(
       std::shared_ptr<caffe2::serialize::ReadAdapterInterface> file);
   ~ArchiveChecks();
@@ -46,8 +47,9 @@ public:
   /// thread.
   bool awaitRead(uint64_t pos, size_t n);
 
-  /// Waits for every check; throws the error of the first record, in the
-  /// archive's order, that failed.
+  /// Waits for every check; throws why the directory could not be read,
+  /// else the error of the first record, in the archive's order, that
+  /// failed.
   void finish();
 
 private:
@@ -58,7 +60,10 @@ private:
     std::exception_ptr error;
   };
 
-  void run();
+  /// The thread: open(), then the checks.
+  void run(std::shared_ptr<caffe2::serialize::ReadAdapterInterface> file);
+  /// Reads the directory: the checked records, their offsets, the order.
+  void open(std::shared_ptr<caffe2::serialize::ReadAdapterInterface> file);
   /// The next record to check, most wanted first; -1 when none is left.
   int64_t next();
   bool ended(const Record &record) const {
@@ -74,6 +79,8 @@ private:
   size_t nextInOrder_ = 0;
   std::vector<size_t> wanted_; ///< records a read waits for
   size_t firstFailure_ = SIZE_MAX; ///< the first record that failed, if any
+  bool opened_ = false;            ///< the directory has been read
+  std::exception_ptr openError_;   ///< why it could not be, if so
   bool finished_ = false;          ///< the thread has checked all it will
   bool stop_ = false;
   std::mutex mutex_;

@@ -111,13 +111,33 @@ TEST(ArchiveChecksTest, RefusesAnArchiveWithoutCode) {
   std::string bytes = archiveOf({{"data.pkl", "\x80\x02N."}});
   auto file = std::make_shared<caffe2::serialize::MemoryReadAdapter>(
       bytes.data(), static_cast<off_t>(bytes.size()));
+  s2t::ArchiveChecks checks(file);
+  // No read of the archive goes through, not even of its directory.
+  EXPECT_FALSE(checks.awaitRead(0, 4));
+  EXPECT_FALSE(checks.awaitRead(bytes.size() - 22, 22));
   try {
-    s2t::ArchiveChecks checks(file);
+    checks.finish();
     ADD_FAILURE() << "accepted";
   } catch (const std::exception &e) {
     EXPECT_EQ(std::string(e.what()),
               "it holds no TorchScript code (a file written by torch.save, "
               "not by torch.jit.save?)");
+  }
+}
+
+TEST(ArchiveChecksTest, RefusesAFileThatIsNoZip) {
+  std::string bytes(64, 'x');
+  auto file = std::make_shared<caffe2::serialize::MemoryReadAdapter>(
+      bytes.data(), static_cast<off_t>(bytes.size()));
+  s2t::ArchiveChecks checks(file);
+  EXPECT_FALSE(checks.awaitRead(0, bytes.size()));
+  try {
+    checks.finish();
+    ADD_FAILURE() << "accepted";
+  } catch (const std::exception &e) {
+    EXPECT_NE(std::string(e.what()).find("failed finding central directory"),
+              std::string::npos)
+        << e.what();
   }
 }
 
