@@ -257,6 +257,7 @@ Report reportOf(const Program &program, const PipelineResult &pipeline) {
   report.kernelsRun = result.kernelsRun;
   report.metadataFormula = result.metadataFormula;
   report.metadataDispatch = result.metadataDispatch;
+  report.metadataReused = result.metadataReused;
   report.checks = static_cast<int64_t>(result.checks.size());
   report.nodesIn = countNodes(*program.graph);
   report.nodesOut = countNodes(*result.graph);

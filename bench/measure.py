@@ -177,9 +177,10 @@ class Bench:
             "s2t_rss_all": [r["rss_kib"] for r in s2t_runs],
             "floor_rss_all": [r["rss_kib"] for r in floor_runs],
         }
-        # Newer s2t-opt: how many metadata questions a formula answered and how many
-        # dispatched a meta kernel.
-        for key in ("metadata_formula", "metadata_dispatch"):
+        # Newer s2t-opt: how many metadata questions a formula answered, how many
+        # dispatched a meta kernel, and how many were answered as a meta kernel had
+        # answered the same before.
+        for key in ("metadata_formula", "metadata_dispatch", "metadata_reused"):
             if key in stats:
                 result[key] = stats[key]
         return result

@@ -28,10 +28,11 @@ def obstacles(results):
             + ". The specialization pays, per node, hash-map lookups of abstract values and "
             "the evaluator's state, and for every shape decision (BatchNorm's `dim()` check "
             "after each convolution, `torch._assert` on sizes) metadata: answered by a "
-            "formula where the code has one, else by a meta kernel through the dispatcher "
-            "(`metadata formula / dispatch` in the pass table when this s2t-opt reports "
-            "them). The clean-up sweeps dead code and pools constants over the whole flat "
-            "graph, itself where no write could be dropped, else with torch's passes and "
+            "formula where the code has one, else by a meta kernel through the dispatcher, "
+            "once per signature (`metadata formula / dispatch / reused` in the pass table "
+            "when this s2t-opt reports them). The clean-up sweeps dead code and pools "
+            "constants over the whole flat graph, itself where no write could be dropped "
+            "or each write surely writes memory read later, else with torch's passes and "
             "alias analysis"
             + (" (the instruction counts below split the two stages)" if any(
                 r.get("instructions") for r in slow) else "")

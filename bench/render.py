@@ -167,7 +167,7 @@ def targets_table(rows):
 def pass_table(measured):
     metadata = any("metadata_formula" in r or "metadata_dispatch" in r for r in measured)
     head = ("| model | threads | nodes in → out | decisions (const/shape/data) | kernels run | "
-            + ("metadata formula / dispatch | " if metadata else "")
+            + ("metadata formula / dispatch / reused | " if metadata else "")
             + "torch.jit.trace | s2t pass | specialize | cleanup | pass / trace | "
             "pass instructions | process instructions |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -178,8 +178,8 @@ def pass_table(measured):
             f"| {r['name']} | {r.get('threads', '?')} | {r['nodes_in']:,} → "
             f"{r['nodes_out']:,} | {d['constant']}/{d['shape']}/{d['data']} | "
             f"{r['kernels_run']} | "
-            + (f"{r.get('metadata_formula', '–')} / {r.get('metadata_dispatch', '–')} | "
-               if metadata else "")
+            + (f"{r.get('metadata_formula', '–')} / {r.get('metadata_dispatch', '–')} / "
+               f"{r.get('metadata_reused', '–')} | " if metadata else "")
             + f"{ms_spread(r['trace_all'])} | {ms_spread(r['pass_all'])} | "
             f"{ms(r['specialize'])} | {ms(r['cleanup'])} | "
             f"{fraction(r['pass'] / r['trace'])} | "

@@ -38,8 +38,8 @@ loops at --loop-threads (default 1):
   - pass time: s2t-opt's "specialize" + "cleanup" seconds (--stats-json) against
     torch.jit.trace of the eager model on the same sample (check_trace=False, under
     torch.no_grad()), with the stats' node, decision and kernel counts (and the counts
-    of metadata answered by formula and by meta-kernel dispatch, when s2t-opt reports
-    metadata_formula and metadata_dispatch);
+    of metadata answered by formula, by meta-kernel dispatch and as a dispatch answered
+    before, when s2t-opt reports metadata_formula, metadata_dispatch, metadata_reused);
   - end to end: the wall time of the s2t-opt process against the floor, bench-load-save
     (bench/load_save.cpp: a LibTorch process that loads the archive and saves it);
     s2t-opt and the floor run alternately, so that a change of load hits both alike;

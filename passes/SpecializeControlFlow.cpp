@@ -209,6 +209,7 @@ SpecializeResult Specializer::run(const Graph &graph,
   result_.kernelsRun = evaluator_.kernelsRun();
   result_.metadataFormula = evaluator_.metadataByFormula();
   result_.metadataDispatch = evaluator_.metadataByDispatch();
+  result_.metadataReused = evaluator_.metadataReused();
   return std::move(result_);
 }
 

@@ -39,10 +39,11 @@ struct SpecializeResult {
   int64_t iterationsUnrolled = 0;
   int64_t callsInlined = 0;
   int64_t kernelsRun = 0;
-  /// Meta outputs the evaluator computed by formula, and by dispatching a
-  /// meta kernel or a shape function.
+  /// Meta outputs the evaluator computed by formula, by dispatching a meta
+  /// kernel or a shape function, and as a meta kernel gave them before.
   int64_t metadataFormula = 0;
   int64_t metadataDispatch = 0;
+  int64_t metadataReused = 0;
   /// With Guards::Fallback: the method the flat graph calls when a check
   /// fails, to be added to the module with the original graph.
   std::string fallbackMethod;

@@ -135,6 +135,7 @@ py::object pythonReport(const s2t::Report &report) {
       py::arg("kernels_run") = report.kernelsRun,
       py::arg("metadata_formula") = report.metadataFormula,
       py::arg("metadata_dispatch") = report.metadataDispatch,
+      py::arg("metadata_reused") = report.metadataReused,
       py::arg("warnings") = warnings);
 }
 

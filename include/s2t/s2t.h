@@ -116,10 +116,13 @@ struct Report {
   int64_t iterationsUnrolled = 0;
   int64_t callsInlined = 0;
   int64_t kernelsRun = 0; ///< kernels run on the sample to decide
-  /// Tensor metadata (sizes, strides, dtype) computed by formula, and by
-  /// dispatching a meta kernel or a shape function (docs/performance.md).
+  /// Tensor metadata (sizes, strides, dtype) computed by formula, by
+  /// dispatching a meta kernel or a shape function, and as a meta kernel
+  /// gave it before for the same operator on the same metadata
+  /// (docs/performance.md).
   int64_t metadataFormula = 0;
   int64_t metadataDispatch = 0;
+  int64_t metadataReused = 0;
   /// Checks the flat graph carries (Options::guards), after every stage.
   int64_t checks = 0;
   /// Operations of the scripted method, each callee counted once, and of

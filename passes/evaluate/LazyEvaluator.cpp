@@ -19,6 +19,7 @@
 #include "passes/evaluate/AliasClasses.h"
 #include "passes/evaluate/AttributeCopies.h"
 #include "passes/evaluate/MetaFormulas.h"
+#include "passes/evaluate/MetaMemo.h"
 #include "passes/evaluate/MetaShapes.h"
 #include "passes/evaluate/MetaValues.h"
 
@@ -77,8 +78,10 @@ struct LazyEvaluator::State {
   AliasClasses aliases;
   AttributeCopies attributeCopies;
   MetaFormulas formulas;
+  MetaMemo memo;
   int64_t metadataFormula = 0;  ///< meta outputs computed by formula
   int64_t metadataDispatch = 0; ///< by a meta kernel or a shape function
+  int64_t metadataReused = 0;   ///< as a meta kernel gave them before
   ShapeFunctions shapeFunctions;
   std::vector<Node *> randomNodes;
   std::vector<Node *> order; ///< emitted nodes, in program order
@@ -402,6 +405,13 @@ struct LazyEvaluator::State {
         ++metadataFormula;
         return false;
       }
+    // What a meta kernel gave before on the same metadata (MetaMemo).
+    if (schema && !info.random)
+      if (c10::optional<Stack> outputs = memo.find(*schema, stack)) {
+        stack = std::move(*outputs);
+        ++metadataReused;
+        return false;
+      }
     // Operators without a meta kernel in LibTorch fail each time, and a
     // c10::Error is costly (it symbolizes a backtrace): remember them.
     bool unimplemented = schema && noMetaKernel.count(schema);
@@ -424,6 +434,8 @@ struct LazyEvaluator::State {
     }
     if (!unimplemented) {
       ++metadataDispatch;
+      if (schema && !info.random)
+        memo.remember(*schema, inputs, stack);
       return false;
     }
     // Without a meta kernel: a size formula of MetaShapes, else torch's
@@ -634,6 +646,10 @@ void LazyEvaluator::setKnown(Value *value, c10::IValue sample) {
 void LazyEvaluator::setAttribute(Value *value, c10::IValue original) {
   setKnown(value, std::move(original));
   state_->values[value].attribute = true;
+}
+
+int64_t LazyEvaluator::metadataReused() const {
+  return state_->metadataReused;
 }
 
 int64_t LazyEvaluator::metadataByFormula() const {

@@ -108,10 +108,12 @@ public:
   c10::Device device(Value *value);
 
   int64_t kernelsRun() const { return kernelsRun_; }
-  /// Meta outputs computed by formula (evaluate/MetaFormulas.h), and by
-  /// dispatching a meta kernel or a shape function.
+  /// Meta outputs computed by formula (evaluate/MetaFormulas.h), by
+  /// dispatching a meta kernel or a shape function, and as a meta kernel
+  /// gave them before on the same metadata (evaluate/MetaMemo.h).
   int64_t metadataByFormula() const;
   int64_t metadataByDispatch() const;
+  int64_t metadataReused() const;
   /// Bytes of module attributes copied for kernels (setAttribute).
   size_t bytesCopied() const;
   /// How many emitted operations write to one of their inputs.

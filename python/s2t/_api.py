@@ -43,6 +43,7 @@ class Report:
     kernels_run: int = 0
     metadata_formula: int = 0  # tensor metadata computed by formula
     metadata_dispatch: int = 0  # by a meta kernel or a shape function
+    metadata_reused: int = 0  # as a meta kernel gave it before
     warnings: List[str] = field(default_factory=list)
 
     def __iter__(self):

@@ -207,6 +207,30 @@ graph(%x : Tensor):
   EXPECT_EQ(e.evaluator.kernelsRun(), 2);
 }
 
+// The second einsum of the same metadata is not dispatched again
+// (MetaMemo); one of other sizes is.
+TEST(LazyEvaluatorTest, MetadataOfTheSameSignatureIsReused) {
+  Evaluated e(R"IR(
+graph(%q : Tensor, %k : Tensor, %v : Tensor):
+  %none : NoneType = prim::Constant()
+  %eq : str = prim::Constant[value="bij,bkj->bik"]()
+  %l1 : Tensor[] = prim::ListConstruct(%q, %k)
+  %a : Tensor = aten::einsum(%eq, %l1, %none)
+  %l2 : Tensor[] = prim::ListConstruct(%k, %q)
+  %b : Tensor = aten::einsum(%eq, %l2, %none)
+  %l3 : Tensor[] = prim::ListConstruct(%q, %v)
+  %c : Tensor = aten::einsum(%eq, %l3, %none)
+  return (%a, %b, %c)
+)IR",
+              {at::ones({2, 5, 4}), at::ones({2, 5, 4}), at::ones({2, 7, 4})});
+  EXPECT_EQ(e.meta("a").sizes(), at::IntArrayRef({2, 5, 5}));
+  EXPECT_EQ(e.meta("b").sizes(), at::IntArrayRef({2, 5, 5}));
+  EXPECT_EQ(e.meta("c").sizes(), at::IntArrayRef({2, 5, 7}));
+  EXPECT_EQ(e.evaluator.metadataByDispatch(), 2); // %a and %c
+  EXPECT_EQ(e.evaluator.metadataReused(), 1);     // %b
+  EXPECT_EQ(e.evaluator.kernelsRun(), 0);
+}
+
 TEST(LazyEvaluatorTest, ConvolutionMetadataFromItsSizes) {
   const char *conv = R"IR(
 graph(%x : Tensor, %w : Tensor):

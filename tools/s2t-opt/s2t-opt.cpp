@@ -289,6 +289,7 @@ nlohmann::json statsJson(const s2t::Report &report, const Times &times) {
       {"kernels_run", report.kernelsRun},
       {"metadata_formula", report.metadataFormula},
       {"metadata_dispatch", report.metadataDispatch},
+      {"metadata_reused", report.metadataReused},
       {"nodes_in", report.nodesIn},
       {"nodes_out", report.nodesOut},
       {"iterations_unrolled", report.iterationsUnrolled},
