@@ -69,6 +69,13 @@ const FunctionSchema *schemaOf(const Node *node, const FlatSchemas *schemas) {
   return schemas ? schemas->schemaOf(node) : node->maybeSchema();
 }
 
+/// Node::hasSideEffects, as the specializer recorded it (`schemas`, if
+/// given) where it can: LibTorch matches the node's operator again unless
+/// the node was asked for it before.
+bool hasSideEffects(const Node *node, const FlatSchemas *schemas) {
+  return schemas ? schemas->hasSideEffects(node) : node->hasSideEffects();
+}
+
 /// The schema whose alias annotations say what `node` writes and views, or
 /// null: a structural node has none that matters, and asking LibTorch for
 /// one costs a registry lookup every time where it matches no operator.
@@ -234,7 +241,7 @@ struct Sweep {
   }
 };
 
-Sweep sweep(Block *block) {
+Sweep sweep(Block *block, const FlatSchemas *schemas) {
   // Backwards: a node is live when it has side effects or writes, or a live
   // node (or the block's return) uses one of its outputs; a live node's
   // inputs live.
@@ -244,10 +251,11 @@ Sweep sweep(Block *block) {
     bool used = false;
     for (const Value *output : node->outputs())
       used = used || result.live.count(output) != 0;
-    if (!used && (node->hasSideEffects() || node->kind() == prim::SetAttr)) {
+    if (!used &&
+        (hasSideEffects(node, schemas) || node->kind() == prim::SetAttr)) {
       used = true;
     } else if (!used) {
-      const FunctionSchema *schema = node->maybeSchema();
+      const FunctionSchema *schema = schemaOf(node, schemas);
       used = schema && schema->is_mutable();
       if (used)
         result.writesKeptForThemselves.push_back(node);
@@ -368,7 +376,7 @@ writesCleanupKeeps(const Block *block, const FlatSchemas *schemas) {
         writesLive = alias && alias->isWrite() &&
                      liveMemory.count(views.root(node->input(i))) != 0;
       }
-    if (!used && !writesLive && !node->hasSideEffects())
+    if (!used && !writesLive && !hasSideEffects(node, schemas))
       continue;
     if (writesLive)
       kept.insert(node);
@@ -382,7 +390,8 @@ writesCleanupKeeps(const Block *block, const FlatSchemas *schemas) {
 
 void eliminateDeadCode(
     Block *block,
-    const std::function<void(const IsLive &)> &beforeDeleting) {
+    const std::function<void(const IsLive &)> &beforeDeleting,
+    const FlatSchemas *schemas) {
   if (hasNestedBlocks(block)) {
     EliminateDeadCode(block,
                       [&](const std::unordered_set<const Value *> &live) {
@@ -393,7 +402,7 @@ void eliminateDeadCode(
                       });
     return;
   }
-  Sweep swept = sweep(block);
+  Sweep swept = sweep(block, schemas);
   if (beforeDeleting)
     beforeDeleting(
         [&](const Value *value) { return swept.live.count(value); });
@@ -429,7 +438,7 @@ void cleanupFlatGraph(std::shared_ptr<Graph> &graph,
   bool writes = mayWrite(graph->block(), schemas);
   if (hasNestedBlocks(graph->block())) {
     writes ? EliminateDeadCode(graph) : EliminateDeadCode(graph->block());
-  } else if (Sweep swept = sweep(graph->block());
+  } else if (Sweep swept = sweep(graph->block(), schemas);
              aliasAnalysisKeepsEach(swept.writesKeptForThemselves,
                                     graph->block(), schemas)) {
     swept.destroyDead();

@@ -19,10 +19,12 @@ using IsLive = std::function<bool(const torch::jit::Value *)>;
 /// effects and those that write to an input; `beforeDeleting` is told which
 /// values live first. A block without nested blocks (an unrolled graph) is
 /// swept here once, backwards, at a few bit operations per node; torch's pass
-/// costs ~2,500 instructions per node. Others go to torch's pass.
+/// costs ~2,500 instructions per node. Others go to torch's pass. `schemas`:
+/// those the specializer knew, if any (ir/FlatSchemas.h).
 void eliminateDeadCode(
     torch::jit::Block *block,
-    const std::function<void(const IsLive &)> &beforeDeleting = nullptr);
+    const std::function<void(const IsLive &)> &beforeDeleting = nullptr,
+    const FlatSchemas *schemas = nullptr);
 
 /// In-place operations of a block without nested blocks that
 /// cleanupFlatGraph keeps, with alias analysis or without (a subset of what

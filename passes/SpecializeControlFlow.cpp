@@ -201,9 +201,10 @@ SpecializeResult Specializer::run(const Graph &graph,
   std::unordered_set<const Node *> keptWrites;
   if (evaluator_.writes() != 0) // else runDropped has nothing to run
     keptWrites = writesCleanupKeeps(out_->block(), schemas_.get());
-  eliminateDeadCode(out_->block(), [&](const IsLive &live) {
-    evaluator_.runDropped(live, keptWrites);
-  });
+  eliminateDeadCode(
+      out_->block(),
+      [&](const IsLive &live) { evaluator_.runDropped(live, keptWrites); },
+      schemas_.get());
   result_.graph = out_;
   result_.schemas = schemas_;
   result_.kernelsRun = evaluator_.kernelsRun();

@@ -97,4 +97,35 @@ TEST(FlatSchemasTest, UnrecordedNodesAreAskedOfLibTorch) {
   EXPECT_EQ(overloadOf(schemas.schemaOf(otherIntAdd)), "int");
 }
 
+TEST(FlatSchemasTest, SideEffectsAsLibTorchPerSignature) {
+  const char *text = R"IR(
+graph(%x : Tensor):
+  %one : int = prim::Constant[value=1]()
+  %t : int = prim::TimePoint()
+  %u : int = prim::TimePoint()
+  %a : Tensor = aten::add(%x, %one, %one)
+  %b : Tensor = aten::add(%a, %one, %one)
+  return (%t, %u, %b)
+)IR";
+  auto graph = parse(text);
+  auto reference = parse(text); // asked of LibTorch alone
+  std::vector<Node *> nodes, expected;
+  for (Node *node : graph->nodes())
+    if (node->kind() != c10::prim::Constant)
+      nodes.push_back(node);
+  for (Node *node : reference->nodes())
+    if (node->kind() != c10::prim::Constant)
+      expected.push_back(node);
+  ASSERT_EQ(nodes.size(), 4u);
+  s2t::FlatSchemas schemas;
+  for (Node *node : nodes)
+    ASSERT_NE(schemas.match(node), nullptr) << node->kind().toQualString();
+  for (size_t i = 0; i < nodes.size(); ++i)
+    EXPECT_EQ(schemas.hasSideEffects(nodes[i]), expected[i]->hasSideEffects())
+        << i;
+  // The second of each signature was never asked for its operator.
+  EXPECT_TRUE(schemas.hasSideEffects(nodes[1]));
+  EXPECT_FALSE(schemas.hasSideEffects(nodes[3]));
+}
+
 } // namespace
