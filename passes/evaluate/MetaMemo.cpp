@@ -67,6 +67,18 @@ bool appendTensor(const at::Tensor &tensor, std::vector<int64_t> &words) {
   return true;
 }
 
+/// Appends a list of numbers: its tag, its length, a word per element.
+template <typename ToWord>
+bool appendList(Tag tag, const IValue &list, std::vector<int64_t> &words,
+                ToWord toWord) {
+  c10::ArrayRef<IValue> elements = list.toListRef();
+  words.push_back(tag);
+  words.push_back(static_cast<int64_t>(elements.size()));
+  for (const IValue &element : elements)
+    words.push_back(toWord(element));
+  return true;
+}
+
 bool appendValue(const IValue &value, std::vector<int64_t> &words) {
   if (value.isTensor())
     return appendTensor(value.toTensor(), words);
@@ -107,30 +119,16 @@ bool appendValue(const IValue &value, std::vector<int64_t> &words) {
     words.push_back(value.toDevice().index());
     return true;
   }
-  if (value.isIntList()) {
-    words.push_back(IntListTag);
-    c10::ArrayRef<IValue> elements = value.toListRef();
-    words.push_back(static_cast<int64_t>(elements.size()));
-    for (const IValue &element : elements)
-      words.push_back(element.toInt());
-    return true;
-  }
-  if (value.isDoubleList()) {
-    words.push_back(DoubleListTag);
-    c10::ArrayRef<IValue> elements = value.toListRef();
-    words.push_back(static_cast<int64_t>(elements.size()));
-    for (const IValue &element : elements)
-      words.push_back(bitsOf(element.toDouble()));
-    return true;
-  }
-  if (value.isBoolList()) {
-    words.push_back(BoolListTag);
-    c10::ArrayRef<IValue> elements = value.toListRef();
-    words.push_back(static_cast<int64_t>(elements.size()));
-    for (const IValue &element : elements)
-      words.push_back(element.toBool());
-    return true;
-  }
+  if (value.isIntList())
+    return appendList(IntListTag, value, words,
+                      [](const IValue &e) { return e.toInt(); });
+  if (value.isDoubleList())
+    return appendList(DoubleListTag, value, words,
+                      [](const IValue &e) { return bitsOf(e.toDouble()); });
+  if (value.isBoolList())
+    return appendList(BoolListTag, value, words, [](const IValue &e) {
+      return static_cast<int64_t>(e.toBool());
+    });
   if (value.isTensorList()) {
     words.push_back(TensorListTag);
     c10::ArrayRef<IValue> elements = value.toListRef();
