@@ -11,6 +11,8 @@
 #include "passes/evaluate/MetaFormulas.h"
 #include "passes/evaluate/MetaValues.h"
 
+#include "GraphTestSupport.h"
+
 #include <ATen/ATen.h>
 #include <c10/util/Backtrace.h>
 #include <c10/util/Logging.h>
@@ -28,15 +30,7 @@ using s2t::evaluate::MetaFormulas;
 
 namespace {
 
-/// The operator `name` with overload `overload`.
-std::shared_ptr<Operator> operatorNamed(const std::string &name,
-                                        const std::string &overload) {
-  for (const auto &op : getAllOperatorsFor(c10::Symbol::fromQualString(name)))
-    if (op->schema().overload_name() == overload)
-      return op;
-  ADD_FAILURE() << "no operator " << name << "." << overload;
-  return nullptr;
-}
+using s2t::unit::operatorNamed;
 
 /// The kernel's output on `inputs`, or None when it raises (`error` says
 /// why).

@@ -9,6 +9,8 @@
 #include "passes/evaluate/MetaMemo.h"
 #include "passes/evaluate/MetaValues.h"
 
+#include "GraphTestSupport.h"
+
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
@@ -22,14 +24,7 @@ using s2t::evaluate::MetaMemo;
 
 namespace {
 
-std::shared_ptr<Operator> operatorNamed(const std::string &name,
-                                        const std::string &overload) {
-  for (const auto &op : getAllOperatorsFor(c10::Symbol::fromQualString(name)))
-    if (op->schema().overload_name() == overload)
-      return op;
-  ADD_FAILURE() << "no operator " << name << "." << overload;
-  return nullptr;
-}
+using s2t::unit::operatorNamed;
 
 /// A meta tensor of `sizes` (contiguous) or of `sizes` and `strides`, as an
 /// operator's result where it requires grad.
