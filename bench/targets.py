@@ -28,10 +28,13 @@ DEFAULT_THREADS = 1
 
 def fastest(r, key):
     """The fastest of a subject's runs of `key` (the value itself where the run kept one).
-    The targets compare the fastest run of each side: on these machines interference only
-    adds time (the host's modes in bench/profile.md: a process meets a slow period or not,
-    and s2t-opt and the floor meet them at random), so the fastest run is the estimate of
-    what each program costs, as LLVM's LNT aggregates compile times by their minimum."""
+    The targets compare the fastest run of each side: on these machines interference
+    mostly adds time (the host's modes in bench/profile.md: a process meets a slow period
+    or not, and s2t-opt and the floor meet them at random), so the fastest run estimates
+    what each program costs, as LLVM's LNT aggregates compile times by their minimum. Not
+    always: a process can also meet an unusually fast period (s3d's floor in the fourteenth
+    session's run, 639 ms against its median of 927 ms), so each row gives the medians
+    beside it."""
     return min(r.get(f"{key}_all") or [r[key]])
 
 
