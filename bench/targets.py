@@ -4,7 +4,9 @@ targets17(): issue 17's table, one row per subject and thread count it names; is
 what is left of issue 5's targets (peak memory, run time of the converted archive, the
 loops' scaling). Each row: {"target", "subject", "threads", "budget", "measured",
 "met", "detail"}; met is True, False, "noise" (within the repetitions' noise), "floor"
-(missed, and LibTorch's own floor, measured in the run, is over the budget), None (not
+(missed, and LibTorch's own floor, measured in the run, is over the budget),
+"instructions" (an end-to-end row missed in wall time whose s2t-opt process, counted under
+callgrind, executes no more than the budget allows beside the floor's), None (not
 measured in this run) or "n/a" (the target does not apply to the subject).
 """
 from common import (CLASSIFICATION, DETECTION, LOOP, fraction, fx, good, mib, ms, n_threads,
@@ -104,16 +106,34 @@ def pass_over_trace(results, target, subject, threads):
                + f"; medians {ms(r['pass'])} and {ms(r['trace'])}: {fraction(r['pass'] / r['trace'])}")
 
 
-def instructions_ratio(results, name):
-    """"; in instructions ..." for a model whose s2t-opt and floor processes were counted
-    under callgrind (one thread), else ""."""
+def process_instructions(results, name):
+    """(s2t-opt's, the floor's) instructions in the whole process, counted under
+    callgrind on one thread, or None where the run did not count both."""
     for r in results:
         counted = r.get("instructions") or {}
         if r["name"] == name and counted.get("floor_process"):
-            return (f"; in instructions (callgrind, one thread) {counted['process'] / 1e9:.2f} G "
-                    f"vs the floor's {counted['floor_process'] / 1e9:.2f} G: "
-                    f"{counted['process'] / counted['floor_process']:.3f}x")
-    return ""
+            return counted["process"], counted["floor_process"]
+    return None
+
+
+def instructions_ratio(results, name):
+    """"; in instructions ..." for a model whose s2t-opt and floor processes were counted
+    under callgrind (one thread), else ""."""
+    counted = process_instructions(results, name)
+    if counted is None:
+        return ""
+    mine, floor = counted
+    return (f"; in instructions (callgrind, one thread) {mine / 1e9:.2f} G "
+            f"vs the floor's {floor / 1e9:.2f} G: {mine / floor:.3f}x")
+
+
+END_TO_END_TARGET = "end to end / floor (load + save)"
+
+
+def missed_end_to_end(results):
+    """The models whose end-to-end row misses its budget in wall time."""
+    return {t["subject"] for t in targets17(results)
+            if t["target"] == END_TO_END_TARGET and t["met"] in (False, "instructions")}
 
 
 def needs_data(r):
@@ -204,7 +224,7 @@ def targets17(results):
 
     # End to end against the floor, at 2 threads, on every model that needs no data
     # decision.
-    target = "end to end / floor (load + save)"
+    target = END_TO_END_TARGET
     budget = f"≤ {END_TO_END_BUDGET}x"
     for name in dict.fromkeys([END_TO_END_FIRST] + names(results, (CLASSIFICATION, DETECTION))):
         r = pick(measured, name, END_TO_END_THREADS)
@@ -221,12 +241,21 @@ def targets17(results):
             continue
         allowed = floor_wall * END_TO_END_BUDGET
         met = q <= END_TO_END_BUDGET
+        # Missed in wall time: what each process did, counted, says whether s2t-opt
+        # or the machine took the time (the system time is where the host's memory
+        # shows, bench/profile.md).
+        counted = process_instructions(results, name)
+        if not met and counted and counted[0] / counted[1] <= END_TO_END_BUDGET:
+            met = "instructions"
         rows.append(row(target, name, END_TO_END_THREADS, budget, fx(q, 3), met,
                         f"{ms(wall)} vs floor {ms(floor_wall)}: "
-                        + (f"{ms(allowed - wall)} under the budget" if met
+                        + (f"{ms(allowed - wall)} under the budget" if met is True
                            else over(wall, allowed))
                         + f"; medians {ms(r['s2t_wall'])} vs {ms(r['floor_wall'])} "
                         f"({fx(r['s2t_wall'] / r['floor_wall'], 3)})"
+                        + ("" if met is True or "s2t_sys" not in r else
+                           f", of which system time {ms(r['s2t_sys'])} vs "
+                           f"{ms(r['floor_sys'])}")
                         + instructions_ratio(results, name)))
 
     # Detection: the pass against the model's own (eager) forward on the sample.
@@ -321,4 +350,5 @@ def issue5(results):
 def verdict(met):
     return {True: "met", False: "**missed**", "noise": "met (within noise)",
             "floor": "**missed**: the budget is below LibTorch's floor",
+            "instructions": "**missed** in wall time, met in instructions",
             "n/a": "n/a", None: "not measured"}[met]
