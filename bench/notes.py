@@ -72,13 +72,15 @@ def obstacles(results):
                 " Counted under callgrind on one thread, s2t-opt's process against the "
                 "floor's: "
                 + ", ".join(f"{r['name']} {c[0] / c[1]:.3f}x" for r, c in counted)
-                + ". Where that is below the budget, the wall time that misses it was not "
-                "spent executing s2t-opt: the medians' system time, "
+                + ". Where that is within the budget, s2t-opt executes no more than the "
+                "budget allows beside the floor, and the wall time beyond it is not in "
+                "instructions: it is in the system time (medians "
                 + ", ".join(f"{r['name']} {ms(r['s2t_sys'])} vs {ms(r['floor_sys'])}"
                             for r, _ in counted if "s2t_sys" in r)
-                + ", is the kernel giving both processes new pages (the parameters loaded, "
-                "the archive written), at the speed the host backs them (bench/profile.md: "
-                "the host's modes).")
+                + "), the kernel giving the processes new pages (the parameters loaded, the "
+                "archive written) at the speed the host backs them, and in what the counts "
+                "do not see (cache and page misses, the host's slow periods, which a process "
+                "meets or not: bench/profile.md, the host's modes).")
         lines.append("")
     loop = by_name.get(f"loop {LOOP_N:,}")
     if loop and fastest(loop, "pass") > LOOP_PASS_BUDGET:

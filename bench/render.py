@@ -309,7 +309,7 @@ def report(results, info, args, doc_path, plot_path, total_seconds):
              "edit by hand, run it again. Every number is from the run below. The tables "
              "give the median of the repetitions; the targets compare the fastest run of "
              "each side (s2t-opt's and the trace's, s2t-opt's and the floor's), as "
-             "interference on these machines only adds time (bench/profile.md: the host's "
+             "interference on these machines mostly adds time (bench/profile.md: the host's "
              "modes), and give the medians beside them.", ""]
     lines += run_section(results, info, args, total_seconds)
     lines += ["![pass time vs trace per model, and the loop scaling](performance.png)", ""]
