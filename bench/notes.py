@@ -67,6 +67,8 @@ def obstacles(results):
             "(~260M instructions by callgrind, bench/profile.md).")
         counted = [(r, process_instructions(results, r["name"])) for r in e2e]
         counted = [(r, c) for r, c in counted if c]
+        system = ", ".join(f"{r['name']} {ms(r['s2t_sys'])} vs {ms(r['floor_sys'])}"
+                           for r, _ in counted if "s2t_sys" in r)
         if counted:
             lines[-1] += (
                 " Counted under callgrind on one thread, s2t-opt's process against the "
@@ -74,10 +76,9 @@ def obstacles(results):
                 + ", ".join(f"{r['name']} {c[0] / c[1]:.3f}x" for r, c in counted)
                 + ". Where that is within the budget, s2t-opt executes no more than the "
                 "budget allows beside the floor, and the wall time beyond it is not in "
-                "instructions: it is in the system time (medians "
-                + ", ".join(f"{r['name']} {ms(r['s2t_sys'])} vs {ms(r['floor_sys'])}"
-                            for r, _ in counted if "s2t_sys" in r)
-                + "), the kernel giving the processes new pages (the parameters loaded, the "
+                "instructions: it is in the system time"
+                + (f" (medians {system})" if system else "")
+                + ", the kernel giving the processes new pages (the parameters loaded, the "
                 "archive written) at the speed the host backs them, and in what the counts "
                 "do not see (cache and page misses, the host's slow periods, which a process "
                 "meets or not: bench/profile.md, the host's modes).")

@@ -302,7 +302,7 @@ def main(args):
         counted = time.monotonic()
         done = set()
         # Beside the models asked for: every model whose end-to-end row missed in wall
-        # time, so that the row can say whether s2t-opt or the machine took the time.
+        # time, so that the row can say how much more s2t-opt executes than the floor.
         chosen_names = (None if args.instructions_models is None
                         else set(args.instructions_models) | missed_end_to_end(results))
         for r in sorted(good(results), key=lambda r: r.get("threads", 1)):

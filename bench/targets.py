@@ -241,9 +241,9 @@ def targets17(results):
             continue
         allowed = floor_wall * END_TO_END_BUDGET
         met = q <= END_TO_END_BUDGET
-        # Missed in wall time: what each process did, counted, says whether s2t-opt
-        # or the machine took the time (the system time is where the host's memory
-        # shows, bench/profile.md).
+        # Missed in wall time: the instructions each process executed say how much of
+        # the gap is s2t-opt's work; the system time is where the host's memory shows
+        # (bench/profile.md).
         counted = process_instructions(results, name)
         if not met and counted and counted[0] / counted[1] <= END_TO_END_BUDGET:
             met = "instructions"
